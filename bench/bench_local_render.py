@@ -1,0 +1,112 @@
+"""Local Preview render speed against ffmpeg's own zoompan, measured in the same run.
+
+Both render a 720p, 5 s, 25 fps push-in of the same detailed 1920x1080 image to
+H.264. zoompan (with -preset ultrafast) is the quick-and-jittery baseline: it
+snaps the crop to whole pixels, which is why we do not use it. The ratio
+(ours / baseline, in frames per second) is what to watch; the target is >= 0.7.
+
+Run: .venv/bin/python bench/bench_local_render.py [--repeat 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from PIL import Image, ImageDraw, ImageFilter
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from scenemaker_desktop.engine.backends.base import ClipJob  # noqa: E402
+from scenemaker_desktop.engine.backends.local import (  # noqa: E402
+    X264_PRESET,
+    LocalPreviewGenerator,
+)
+from scenemaker_desktop.engine.cancel import CancelToken  # noqa: E402
+from scenemaker_desktop.engine.media.ffmpeg_bin import run_ffmpeg  # noqa: E402
+from scenemaker_desktop.engine.media.probe import probe  # noqa: E402
+
+WIDTH, HEIGHT, SECONDS, FPS = 1280, 720, 5, 25
+FRAMES = SECONDS * FPS
+
+
+def detailed_image(path: Path, size: tuple[int, int] = (1920, 1080)) -> None:
+    """Noise, two gradients and a few hundred outlined shapes: hard on encoders and scalers."""
+    rnd = random.Random(7)
+    w, h = size
+    red = Image.linear_gradient("L").resize(size)
+    green = Image.linear_gradient("L").rotate(90).resize(size)
+    image = Image.merge("RGB", (red, green, Image.effect_noise(size, 60)))
+    draw = ImageDraw.Draw(image)
+    for _ in range(300):
+        x, y, s = rnd.randrange(w), rnd.randrange(h), rnd.randrange(8, w // 10)
+        colour = tuple(rnd.randrange(256) for _ in range(3))
+        shape = draw.ellipse if rnd.random() < 0.5 else draw.rectangle
+        shape((x, y, x + s, y + s), fill=colour, outline=(0, 0, 0), width=2)
+    image.filter(ImageFilter.SHARPEN).save(path)
+
+
+def zoompan_baseline(image: Path, output: Path) -> None:
+    # Same push as ours at strength 0.5 (zoom 1 -> ~1.22), linear, whole-pixel crops.
+    step = 0.225 / FRAMES
+    graph = (
+        f"zoompan=z='min(zoom+{step:.6f},1.225)':d={FRAMES}"
+        ":x='iw/2-(iw/zoom/2)':y='ih/2-(ih/zoom/2)'"
+        f":s={WIDTH}x{HEIGHT}:fps={FPS}"
+    )
+    run_ffmpeg(
+        ["-y", "-i", str(image), "-vf", graph, "-frames:v", str(FRAMES)]
+        + ["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", str(output)]
+    )
+
+
+def local_preview(image: Path, output: Path) -> None:
+    params = {
+        "resolution": "720p",
+        "aspect_ratio": "16:9",
+        "duration": SECONDS,
+        "fps": FPS,
+        "camera_move": "push_in",
+        "motion_strength": 0.5,
+    }
+    job = ClipJob(0, "push in", image, image, params, output)
+    generator = LocalPreviewGenerator()
+    generator.wait(generator.submit(job), job, lambda _progress: None, CancelToken())
+
+
+def best_fps(render: Callable[[Path, Path], None], image: Path, output: Path, repeat: int) -> float:
+    best = float("inf")
+    for _ in range(repeat):
+        started = time.perf_counter()
+        render(image, output)
+        best = min(best, time.perf_counter() - started)
+    info = probe(output)
+    assert (info.width, info.height, info.frame_count) == (WIDTH, HEIGHT, FRAMES), info
+    return FRAMES / best
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="bench-local-") as tmp:
+        folder = Path(tmp)
+        image = folder / "detailed.png"
+        detailed_image(image)
+        baseline = best_fps(zoompan_baseline, image, folder / "zoompan.mp4", args.repeat)
+        ours = best_fps(local_preview, image, folder / "local.mp4", args.repeat)
+        size_ratio = (folder / "local.mp4").stat().st_size / (folder / "zoompan.mp4").stat().st_size
+    print(f"render {WIDTH}x{HEIGHT}, {SECONDS} s at {FPS} fps, best of {args.repeat}")
+    print(f"zoompan + x264 ultrafast (baseline): {baseline:7.1f} fps")
+    print(f"LocalPreviewGenerator (x264 {X264_PRESET}):  {ours:7.1f} fps")
+    print(f"ratio local/baseline: {ours / baseline:.2f}  (target >= 0.70)")
+    print(f"file size ratio local/baseline: {size_ratio:.2f}")
+
+
+if __name__ == "__main__":
+    main()

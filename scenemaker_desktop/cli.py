@@ -1,0 +1,125 @@
+"""``scenemaker``: the headless front of the engine (DESIGN §2 commands).
+
+Every command prints one clear line on error (traceback only with --debug)
+and, with --json, ends stdout with one JSON object.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from scenemaker_desktop import __version__
+from scenemaker_desktop.engine.errors import SceneMakerError
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_CANCELLED = 0, 1, 2, 130
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="scenemaker",
+        description="Turn one still image into a longer, coherent video.",
+    )
+    parser.add_argument("--version", action="version", version=f"SceneMaker {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks and debug logs")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    gui = commands.add_parser("gui", help="open the desktop app (the default)")
+    gui.add_argument("image", nargs="?", help="an image to load on start")
+
+    gen = commands.add_parser("generate", help="run one session to the end")
+    gen.add_argument("image")
+    gen.add_argument("--action", help="what happens, e.g. 'she turns and walks into the fog'")
+    gen.add_argument("--model", help="local, wan, pixverse, luma or kling")
+    gen.add_argument("--chains", type=int, help="how many clips to chain (1-10)")
+    gen.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a model parameter (see `scenemaker models`)",
+    )
+    gen.add_argument("--request", metavar="FILE.json", help="a VideoGenerationRequest JSON file")
+    _add_json(gen)
+
+    resume = commands.add_parser("resume", help="continue an interrupted or failed session")
+    resume.add_argument("session_id")
+    _add_json(resume)
+
+    analyze = commands.add_parser("analyze", help="describe an image (the five analysis fields)")
+    analyze.add_argument("image")
+    _add_json(analyze)
+
+    prompt = commands.add_parser("prompt", help="write the per-chain prompts for an action")
+    prompt.add_argument("--action", required=True)
+    prompt.add_argument("--image", help="analyse this image first")
+    prompt.add_argument("--chains", type=int, default=3)
+    for field in ("theme", "background", "main-subject", "tone-and-color"):
+        prompt.add_argument(f"--{field}", default="")
+    _add_json(prompt)
+
+    sessions = commands.add_parser("sessions", help="list sessions")
+    _add_json(sessions)
+    show = commands.add_parser("show", help="show one session")
+    show.add_argument("session_id")
+    _add_json(show)
+    delete = commands.add_parser("delete", help="delete a session folder (no prompt)")
+    delete.add_argument("session_id")
+    models = commands.add_parser("models", help="list models, their parameters and prices")
+    _add_json(models)
+    health = commands.add_parser("health", help="check keys, ffmpeg and storage")
+    _add_json(health)
+    return parser
+
+
+def _add_json(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--json", action="store_true", help="end with one JSON object on stdout")
+
+
+def print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, ensure_ascii=False) + "\n")
+    sys.stdout.flush()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.debug else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    command = args.command or "gui"
+    try:
+        return _dispatch(command, args)
+    except SceneMakerError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    except KeyboardInterrupt:
+        print("cancelled", file=sys.stderr)
+        return EXIT_CANCELLED
+    except Exception as exc:
+        if args.debug:
+            raise
+        print(
+            f"internal error: {type(exc).__name__}: {exc} (run with --debug for details)",
+            file=sys.stderr,
+        )
+        return EXIT_FAILED
+
+
+def _dispatch(command: str, args: argparse.Namespace) -> int:
+    if command == "gui":
+        from scenemaker_desktop.gui_launcher import launch_gui
+
+        return launch_gui(getattr(args, "image", None))
+    from scenemaker_desktop import cli_commands
+
+    handler = getattr(cli_commands, f"cmd_{command}")
+    return int(handler(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

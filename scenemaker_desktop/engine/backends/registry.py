@@ -1,0 +1,28 @@
+"""Which generator makes a model's clips."""
+
+from __future__ import annotations
+
+from scenemaker_desktop.engine.backends.base import Generator
+from scenemaker_desktop.engine.catalog import ModelSpec
+from scenemaker_desktop.engine.errors import BackendUnavailableError
+from scenemaker_desktop.engine.secrets import Secrets
+
+
+def generator_for(spec: ModelSpec, secrets: Secrets) -> Generator:
+    if not spec.needs_fal:
+        from scenemaker_desktop.engine.backends.local import LocalPreviewGenerator
+
+        return LocalPreviewGenerator()
+    key = secrets.get("fal")
+    if not key:
+        raise BackendUnavailableError(
+            f"{spec.display_name} runs on fal.ai and needs a fal key: set FAL_KEY or add it "
+            "in Settings (or choose --model local)"
+        )
+    try:
+        from scenemaker_desktop.engine.backends.fal import FalGenerator
+    except ImportError:
+        raise BackendUnavailableError(
+            f"{spec.display_name} needs the fal backend, which this build does not include yet"
+        ) from None
+    return FalGenerator(spec, key)

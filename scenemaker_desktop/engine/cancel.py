@@ -1,0 +1,33 @@
+"""A cancel token shared between the front end and engine work."""
+
+from __future__ import annotations
+
+import threading
+
+from scenemaker_desktop.engine.errors import Cancelled
+
+
+class CancelToken:
+    """Set once by the user (or a signal handler); checked by engine work.
+
+    Engine loops call ``raise_if_cancelled()`` between steps and while waiting;
+    ``wait(seconds)`` sleeps but wakes as soon as cancel is requested.
+    """
+
+    def __init__(self) -> None:
+        self._event = threading.Event()
+
+    def cancel(self) -> None:
+        self._event.set()
+
+    @property
+    def cancelled(self) -> bool:
+        return self._event.is_set()
+
+    def raise_if_cancelled(self) -> None:
+        if self._event.is_set():
+            raise Cancelled()
+
+    def wait(self, seconds: float) -> bool:
+        """Sleep up to ``seconds``; return True when cancel was requested."""
+        return self._event.wait(seconds)

@@ -1,0 +1,207 @@
+"""Where the ffmpeg binary lives and how we run it.
+
+We ship ffmpeg through imageio-ffmpeg (no system ffmpeg, and no ffprobe: the
+wheel carries only ffmpeg). ``IMAGEIO_FFMPEG_EXE`` still overrides, which the
+frozen app uses to point at the binary inside the bundle.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import os
+import queue
+import subprocess
+import tempfile
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import IO
+
+from scenemaker_desktop.engine.cancel import CancelToken
+from scenemaker_desktop.engine.errors import Cancelled, MediaError
+
+
+@functools.lru_cache(maxsize=1)
+def ffmpeg_exe() -> str:
+    import imageio_ffmpeg
+
+    try:
+        return imageio_ffmpeg.get_ffmpeg_exe()
+    except RuntimeError as exc:  # imageio-ffmpeg raises RuntimeError when nothing is found
+        raise MediaError(f"ffmpeg not found: {exc}") from exc
+
+
+def run_ffmpeg(
+    args: Sequence[str],
+    *,
+    cancel: CancelToken | None = None,
+    input_bytes: bytes | None = None,
+    timeout: float = 600.0,
+) -> subprocess.CompletedProcess[bytes]:
+    """Run ffmpeg with ``args`` (without the binary); raise MediaError on failure.
+
+    The process is polled so a cancel token can stop it mid-encode; on cancel it
+    is killed and ``Cancelled`` raised.
+    """
+    cmd = [ffmpeg_exe(), "-hide_banner", "-nostdin", *args]
+    if input_bytes is not None:
+        cmd.remove("-nostdin")
+    proc = subprocess.Popen(
+        cmd,
+        stdin=subprocess.PIPE if input_bytes is not None else subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    waited = 0.0
+    step = 0.1
+    try:
+        while True:
+            try:
+                out, err = proc.communicate(input=input_bytes, timeout=step)
+                break
+            except subprocess.TimeoutExpired:
+                input_bytes = None  # already sent by the first communicate()
+                waited += step
+                if cancel is not None and cancel.cancelled:
+                    raise Cancelled() from None
+                if waited >= timeout:
+                    raise MediaError(f"ffmpeg took longer than {timeout:.0f} s") from None
+    except BaseException:
+        proc.kill()
+        proc.wait()
+        raise
+    if proc.returncode != 0:
+        raise MediaError(f"ffmpeg failed: {last_error_line(err)}")
+    return subprocess.CompletedProcess(cmd, proc.returncode, out, err)
+
+
+def last_error_line(stderr: bytes) -> str:
+    lines = [ln.strip() for ln in stderr.decode("utf-8", "replace").splitlines() if ln.strip()]
+    return lines[-1] if lines else "unknown error"
+
+
+def run_ffmpeg_progress(
+    args: Sequence[str],
+    *,
+    on_time: Callable[[float], None],
+    cancel: CancelToken | None = None,
+    timeout: float = 3600.0,
+) -> subprocess.CompletedProcess[bytes]:
+    """Like ``run_ffmpeg``, but report the seconds of output written so far.
+
+    ffmpeg's ``-progress pipe:1`` blocks are read on a helper thread and handed
+    over through a queue, so ``on_time`` runs on the calling thread. A cancel
+    seen at any point (even after ffmpeg finished) raises ``Cancelled``, so a
+    cancelled job never publishes its output.
+    """
+    cmd = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-nostats", "-progress", "pipe:1", *args]
+    proc = subprocess.Popen(
+        cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    times: queue.Queue[float] = queue.Queue()
+    out: list[bytes] = []
+    err: list[bytes] = []
+    readers = [
+        threading.Thread(target=_read_progress, args=(proc.stdout, times, out), daemon=True),
+        threading.Thread(target=_read_all, args=(proc.stderr, err), daemon=True),
+    ]
+    for reader in readers:
+        reader.start()
+    try:
+        _follow(proc, readers, times, on_time, cancel, timeout)
+    except BaseException:
+        proc.kill()
+        proc.wait()
+        raise
+    stderr = b"".join(err)
+    if proc.returncode != 0:
+        raise MediaError(f"ffmpeg failed: {last_error_line(stderr)}")
+    return subprocess.CompletedProcess(cmd, proc.returncode, b"".join(out), stderr)
+
+
+def _follow(
+    proc: subprocess.Popen[bytes],
+    readers: list[threading.Thread],
+    times: queue.Queue[float],
+    on_time: Callable[[float], None],
+    cancel: CancelToken | None,
+    timeout: float,
+) -> None:
+    waited = 0.0
+    step = 0.1
+    while True:
+        try:
+            proc.wait(timeout=step)
+            done = True
+        except subprocess.TimeoutExpired:
+            done = False
+        if done:
+            for reader in readers:
+                reader.join()
+        while not times.empty():
+            on_time(times.get_nowait())
+        if cancel is not None and cancel.cancelled:
+            raise Cancelled()
+        if done:
+            return
+        waited += step
+        if waited >= timeout:
+            raise MediaError(f"ffmpeg took longer than {timeout:.0f} s")
+
+
+def _read_progress(stream: IO[bytes], times: queue.Queue[float], out: list[bytes]) -> None:
+    for line in stream:
+        out.append(line)
+        key, _, value = line.decode("ascii", "replace").strip().partition("=")
+        # out_time_us is "N/A" until the first frame is written
+        if key == "out_time_us" and value.lstrip("-").isdigit():
+            times.put(max(0, int(value)) / 1_000_000)
+
+
+def _read_all(stream: IO[bytes], out: list[bytes]) -> None:
+    # drained on a thread so a chatty stderr can never fill its pipe and stall ffmpeg
+    out.append(stream.read())
+
+
+def read_headers(paths: Sequence[Path]) -> str:
+    """Return what ffmpeg prints about ``paths`` when it only opens them.
+
+    One short run for many files (no decoding, no frame count). ffmpeg exits
+    non-zero because no output is given; that is expected here. An input it
+    cannot open raises MediaError naming that file.
+    """
+    cmd = [ffmpeg_exe(), "-hide_banner", "-nostdin"]
+    for path in paths:
+        cmd += ["-i", str(path)]
+    try:
+        proc = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True, timeout=120)
+    except subprocess.TimeoutExpired as exc:
+        raise MediaError("ffmpeg took too long to open the clips") from exc
+    text = proc.stderr.decode("utf-8", "replace")
+    for index, path in enumerate(paths):
+        if f"Input #{index}," not in text:
+            raise MediaError(f"cannot open {Path(path).name}: {last_error_line(proc.stderr)}")
+    return text
+
+
+@contextlib.contextmanager
+def atomic_output(dest: Path) -> Iterator[Path]:
+    """Yield a temporary path next to ``dest``; it replaces ``dest`` only if the block succeeds.
+
+    The temp file sits in dest's folder (same filesystem, so ``os.replace`` is
+    atomic) and keeps dest's suffix because ffmpeg and Pillow pick the format
+    from it. On any error or cancel the temp file is removed and dest is untouched.
+    """
+    dest = Path(dest)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(
+        prefix=f".{dest.stem}.", suffix=f".part{dest.suffix}", dir=dest.parent
+    )
+    os.close(fd)
+    tmp = Path(name)
+    try:
+        yield tmp
+        os.replace(tmp, dest)
+    finally:
+        tmp.unlink(missing_ok=True)

@@ -1,0 +1,334 @@
+"""The chain runner: one session, its chains in order, then the final assembly.
+
+State reaches disk before every step that depends on it (the prompt before
+generating, the request id before polling, the seed frame before the next
+chain), so a crash at any point resumes from the first unfinished chain and a
+cloud request whose id was saved is re-polled, never paid for twice.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from scenemaker_desktop.engine import media
+from scenemaker_desktop.engine.backends.base import ClipJob, ClipProgress, ClipResult, Generator
+from scenemaker_desktop.engine.cancel import CancelToken
+from scenemaker_desktop.engine.catalog import GenerationRequest, estimate_cost
+from scenemaker_desktop.engine.errors import Cancelled, GenerationError, SceneMakerError
+from scenemaker_desktop.engine.events import (
+    ChainFinishedEvent,
+    EventSink,
+    ProgressEvent,
+    SessionFinishedEvent,
+    ignore_events,
+)
+from scenemaker_desktop.engine.sessions.model import (
+    Chain,
+    ChainStatus,
+    Session,
+    SessionStatus,
+    now_iso,
+)
+from scenemaker_desktop.engine.sessions.store import SessionStore
+from scenemaker_desktop.engine.vision.base import (
+    Analyser,
+    ImageAnalysis,
+    PromptContext,
+    PromptWriter,
+)
+
+log = logging.getLogger(__name__)
+
+FINAL_VIDEO = "final.mp4"
+CHAINS_DIR = "chains"
+# Share of the overall progress bar each phase takes.
+_ANALYSIS_SHARE, _CHAINS_SHARE = 0.03, 0.90
+
+
+@dataclass(frozen=True)
+class RunnerServices:
+    """What a session needs from the outside world, chosen per request."""
+
+    generator: Generator
+    analyser: Analyser
+    prompt_writer: PromptWriter
+
+
+ServiceFactory = Callable[[GenerationRequest], RunnerServices]
+
+
+class ChainRunner:
+    """Runs (or resumes) sessions to a recorded end state. One instance per thread."""
+
+    def __init__(
+        self,
+        store: SessionStore,
+        services: ServiceFactory,
+        on_event: EventSink = ignore_events,
+        cancel: CancelToken | None = None,
+    ) -> None:
+        self.store = store
+        self.services = services
+        self.on_event = on_event
+        self.cancel = cancel or CancelToken()
+
+    def run(self, session_id: str) -> Session:
+        """Run the session to completion, failure or cancel; return its final state."""
+        with self.store.lock(session_id):
+            session = self.store.load(session_id)
+            if session.status is SessionStatus.COMPLETED:
+                self._finished(session)
+                return session
+            return _SessionRun(self, session).execute()
+
+    def _finished(self, session: Session) -> None:
+        final = self.store.path_of(session, session.final_video)
+        self.on_event(
+            SessionFinishedEvent(session.id, session.status, final, session.error, session.cost_usd)
+        )
+
+
+class _SessionRun:
+    """The state of one run of one session (lives only inside ChainRunner.run)."""
+
+    def __init__(self, runner: ChainRunner, session: Session) -> None:
+        self.runner = runner
+        self.store = runner.store
+        self.session = session
+        self.folder = self.store.folder(session.id)
+        self.request = GenerationRequest.from_dict(session.request)
+        self.services = runner.services(self.request)
+        self.cancel = runner.cancel
+
+    def execute(self) -> Session:
+        session = self.session
+        session.status, session.error = SessionStatus.RUNNING, None
+        self.store.save(session)
+        try:
+            self._analyse()
+            for chain in session.chains:
+                if chain.status is not ChainStatus.COMPLETED:
+                    self._run_chain(chain)
+            self._assemble()
+            session.status = SessionStatus.COMPLETED
+        except Cancelled:
+            self._mark_stopped(SessionStatus.CANCELLED, ChainStatus.CANCELLED, None)
+        except SceneMakerError as exc:
+            self._mark_stopped(SessionStatus.FAILED, ChainStatus.FAILED, str(exc))
+        except Exception as exc:
+            self._mark_stopped(SessionStatus.FAILED, ChainStatus.FAILED, f"internal error: {exc}")
+            self.store.save(session)
+            self.runner._finished(session)
+            raise
+        self.store.save(session)
+        self.runner._finished(session)
+        return session
+
+    def _mark_stopped(
+        self, status: SessionStatus, chain_status: ChainStatus, error: str | None
+    ) -> None:
+        self.session.status, self.session.error = status, error
+        for chain in self.session.chains:
+            if chain.status is ChainStatus.RUNNING:
+                chain.status, chain.error, chain.finished_at = chain_status, error, now_iso()
+
+    # -- steps -------------------------------------------------------------------------
+
+    def _progress(self, overall: float, operation: str, **extra: object) -> None:
+        self.runner.on_event(
+            ProgressEvent(self.session.id, min(max(overall, 0.0), 1.0), operation, **extra)
+        )
+
+    def _analyse(self) -> None:
+        if self.session.analysis:
+            return
+        self.cancel.raise_if_cancelled()
+        self._progress(0.0, "Analysing the image")
+        typed = dict(self.request.analysis)
+        analyser = self.services.analyser
+        found = analyser.analyse(self.folder / self.session.input_image, self.request.action)
+        merged = {**found.to_dict(), **typed, "action_direction": self.request.action}
+        self.session.analysis = merged
+        self.session.analysis_source = analyser.name
+        self.store.save(self.session)
+        self._progress(_ANALYSIS_SHARE, "Image analysed")
+
+    def _chain_span(self, index: int) -> tuple[float, float]:
+        width = _CHAINS_SHARE / len(self.session.chains)
+        return _ANALYSIS_SHARE + index * width, width
+
+    def _run_chain(self, chain: Chain) -> None:
+        self.cancel.raise_if_cancelled()
+        start, width = self._chain_span(chain.index)
+        total = len(self.session.chains)
+        label = f"Chain {chain.index + 1}/{total}"
+        chain.status, chain.error, chain.started_at = ChainStatus.RUNNING, None, now_iso()
+        self._progress(
+            start, f"{label}: writing the prompt", chain_index=chain.index, chain_progress=0.0
+        )
+        self._write_prompt(chain)
+        result = self._generate(chain, label, start, width)
+        self._finish_chain(chain, result, label, start + width)
+
+    def _previous(self, chain: Chain) -> Chain | None:
+        return self.session.chains[chain.index - 1] if chain.index > 0 else None
+
+    def _seed_image(self, chain: Chain) -> Path:
+        previous = self._previous(chain)
+        if previous is None or previous.seed_frame is None:
+            return self.folder / self.session.input_image
+        return self.folder / previous.seed_frame
+
+    def _write_prompt(self, chain: Chain) -> None:
+        if not chain.prompt:
+            previous = self._previous(chain)
+            context = PromptContext(
+                analysis=_analysis_of(self.session),
+                action=self.request.action,
+                chain_index=chain.index,
+                num_chains=len(self.session.chains),
+                seed_frame=self._seed_image(chain) if previous else None,
+                previous_prompts=[c.prompt for c in self.session.chains[: chain.index]],
+            )
+            written = self.services.prompt_writer.write(context)
+            chain.prompt, chain.seed_description = written.prompt, written.seed_description
+        self.store.save(self.session)
+
+    def _job(self, chain: Chain) -> ClipJob:
+        previous = self._previous(chain)
+        continuation = None
+        if previous is not None:
+            continuation = {
+                "previous_state": previous.generator_state,
+                "seed_frame_index": previous.seed_frame_index,
+            }
+        (self.folder / CHAINS_DIR).mkdir(exist_ok=True)
+        return ClipJob(
+            chain_index=chain.index,
+            prompt=chain.prompt,
+            seed_image=self._seed_image(chain),
+            source_image=self.folder / self.session.input_image,
+            params=self.request.params,
+            output=self.folder / CHAINS_DIR / f"chain_{chain.index + 1:02d}.mp4",
+            continuation=continuation,
+            negative_prompt=str(self.request.params.get("negative_prompt", "")),
+        )
+
+    def _generate(self, chain: Chain, label: str, start: float, width: float) -> ClipResult:
+        generator = self.services.generator
+        job = self._job(chain)
+        request_id = chain.fal_request_id if _is_remote(generator) else None
+        if request_id is None:
+            request_id = self._submit(chain, job)
+
+        def report(progress: ClipProgress) -> None:
+            fraction = progress.fraction or 0.0
+            self._progress(
+                start + width * 0.9 * fraction,
+                f"{label}: {progress.message}",
+                chain_index=chain.index,
+                chain_progress=fraction,
+                queue_position=progress.queue_position,
+            )
+
+        try:
+            return generator.wait(request_id, job, report, self.cancel)
+        except Cancelled:
+            generator.cancel(request_id)
+            self._abandon(chain, request_id)
+            raise
+        except GenerationError as exc:
+            if not exc.retryable:
+                self._abandon(chain, request_id)
+            raise
+
+    def _submit(self, chain: Chain, job: ClipJob) -> str:
+        generator = self.services.generator
+        request_id = generator.submit(job)
+        cost = estimate_cost(self.request).per_clip_usd
+        chain.cost_usd = round(chain.cost_usd + cost, 4)
+        self.session.cost_usd = round(self.session.cost_usd + cost, 4)
+        if _is_remote(generator):
+            chain.fal_request_id = request_id
+        self.store.save(self.session)  # the id is on disk before the first poll
+        return request_id
+
+    def _abandon(self, chain: Chain, request_id: str) -> None:
+        if chain.fal_request_id == request_id:
+            chain.abandoned_request_ids.append(request_id)
+            chain.fal_request_id = None
+
+    def _finish_chain(self, chain: Chain, result: ClipResult, label: str, end: float) -> None:
+        self.cancel.raise_if_cancelled()
+        is_last = chain.index == len(self.session.chains) - 1
+        video = result.video
+        if not is_last:
+            self._progress(end - 0.01, f"{label}: choosing the seed frame", chain_index=chain.index)
+            seed_path = video.with_name(video.stem + "_seed.png")
+            if self.request.seam == "fast":
+                seed = media.last_frame(video, seed_path, cancel=self.cancel)
+            else:
+                seed = media.best_seed_frame(video, seed_path, cancel=self.cancel)
+            chain.seed_frame = self._relative(seed.path)
+            chain.seed_frame_index = seed.index
+        thumb = media.thumbnail(video, video.with_name(video.stem + "_thumb.jpg"))
+        chain.video, chain.thumbnail = self._relative(video), self._relative(thumb)
+        chain.generator_state = dict(result.state)
+        chain.status, chain.finished_at = ChainStatus.COMPLETED, now_iso()
+        self.store.save(self.session)
+        self.runner.on_event(
+            ChainFinishedEvent(
+                self.session.id,
+                chain.index,
+                video,
+                thumb,
+                self.store.path_of(self.session, chain.seed_frame),
+                chain.prompt,
+            )
+        )
+        self._progress(end, f"{label}: done", chain_index=chain.index, chain_progress=1.0)
+
+    def _assemble(self) -> None:
+        self.cancel.raise_if_cancelled()
+        self._progress(_ANALYSIS_SHARE + _CHAINS_SHARE, "Assembling the final video")
+        exact = self.request.seam == "exact"
+        cuts = [
+            media.ClipCut(
+                self.folder / str(chain.video),
+                chain.seed_frame_index if exact and chain.seed_frame_index is not None else None,
+            )
+            for chain in self.session.chains
+        ]
+        mode = media.SeamMode.EXACT if exact else media.SeamMode.FAST
+        share = 1.0 - _ANALYSIS_SHARE - _CHAINS_SHARE
+
+        def report(fraction: float) -> None:
+            self._progress(
+                _ANALYSIS_SHARE + _CHAINS_SHARE + share * fraction, "Assembling the final video"
+            )
+
+        media.assemble(
+            cuts,
+            self.folder / FINAL_VIDEO,
+            mode=mode,
+            crossfade=self.request.crossfade,
+            cancel=self.cancel,
+            on_progress=report,
+        )
+        self.session.final_video = FINAL_VIDEO
+        self._progress(1.0, "Done")
+
+    def _relative(self, path: Path) -> str:
+        return path.relative_to(self.folder).as_posix()
+
+
+def _is_remote(generator: Generator) -> bool:
+    """Remote requests are re-polled on resume; local renders simply run again."""
+    return bool(getattr(generator, "remote", False))
+
+
+def _analysis_of(session: Session) -> ImageAnalysis:
+    return ImageAnalysis.from_dict(session.analysis)

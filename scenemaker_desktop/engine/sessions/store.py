@@ -1,0 +1,173 @@
+"""The session folders under ``$SCENEMAKER_HOME/sessions``.
+
+Every write of session.json is atomic (temp file, fsync, rename), so a crash
+at any moment leaves either the old or the new state, never half a file.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from scenemaker_desktop import __version__
+from scenemaker_desktop.engine.errors import (
+    SessionBusyError,
+    SessionDamagedError,
+    SessionNotFoundError,
+    StorageError,
+)
+from scenemaker_desktop.engine.sessions.lock import SessionLock, is_locked
+from scenemaker_desktop.engine.sessions.model import (
+    SESSION_ID,
+    Chain,
+    Session,
+    SessionStatus,
+    check_session_id,
+    new_session_id,
+    now_iso,
+)
+
+SESSION_FILE = "session.json"
+INPUT_IMAGE = "input.png"
+
+
+@dataclass(frozen=True)
+class SessionListing:
+    """One row of ``scenemaker sessions``: a session, or a folder we could not read."""
+
+    id: str
+    session: Session | None
+    damaged_reason: str | None = None
+
+    @property
+    def status(self) -> str:
+        return "damaged" if self.session is None else self.session.status.value
+
+
+def write_json_atomic(path: Path, data: Any) -> None:
+    text = json.dumps(data, indent=2, ensure_ascii=False)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    _fsync_dir(path.parent)
+
+
+def _fsync_dir(folder: Path) -> None:
+    if os.name != "posix":
+        return
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+class SessionStore:
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+
+    def ensure_writable(self) -> None:
+        """Create the sessions folder and prove we can write in it."""
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+            with tempfile.NamedTemporaryFile(dir=self.root, prefix=".write-test-"):
+                pass
+        except OSError as exc:
+            raise StorageError(
+                f"cannot write sessions in {self.root}: {exc.strerror or exc}"
+            ) from None
+
+    def folder(self, session_id: str) -> Path:
+        return self.root / check_session_id(session_id)
+
+    def create(self, request: dict[str, Any], chains: int, source_name: str = "") -> Session:
+        """Make a new session folder holding a queued session.json (image added by caller)."""
+        self.ensure_writable()
+        session_id = new_session_id()
+        while (self.root / session_id).exists():
+            session_id = new_session_id()
+        (self.root / session_id).mkdir()
+        session = Session(
+            id=session_id,
+            request=request,
+            input_image=INPUT_IMAGE,
+            chains=[Chain(index=i) for i in range(chains)],
+            source_name=source_name,
+            app_version=__version__,
+        )
+        self.save(session)
+        return session
+
+    def save(self, session: Session) -> None:
+        session.updated_at = now_iso()
+        try:
+            write_json_atomic(self.folder(session.id) / SESSION_FILE, session.to_dict())
+        except OSError as exc:
+            raise StorageError(f"cannot save session {session.id}: {exc.strerror or exc}") from None
+
+    def load(self, session_id: str) -> Session:
+        """Read a session; a `running` one whose process is gone reads as `interrupted`."""
+        folder = self.folder(session_id)
+        path = folder / SESSION_FILE
+        if not folder.is_dir():
+            raise SessionNotFoundError(f"no session '{session_id}'")
+        try:
+            session = Session.from_dict(json.loads(path.read_text(encoding="utf-8")))
+        except FileNotFoundError:
+            raise SessionDamagedError(f"session {session_id} has no session.json") from None
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise SessionDamagedError(f"session {session_id} is damaged: {exc}") from None
+        if session.id != session_id:
+            raise SessionDamagedError(f"session {session_id} holds the state of {session.id}")
+        if session.status is SessionStatus.RUNNING and not is_locked(folder):
+            session.status = SessionStatus.INTERRUPTED
+        return session
+
+    def list(self) -> list[SessionListing]:
+        """All sessions, newest first; one damaged folder never hides the others."""
+        return [self._listing(session_id) for session_id in self._ids()]
+
+    def _ids(self) -> Iterator[str]:
+        if not self.root.is_dir():
+            return iter(())
+        ids = [p.name for p in self.root.iterdir() if p.is_dir() and SESSION_ID.match(p.name)]
+        return iter(sorted(ids, reverse=True))
+
+    def _listing(self, session_id: str) -> SessionListing:
+        try:
+            return SessionListing(session_id, self.load(session_id))
+        except SessionDamagedError as exc:
+            return SessionListing(session_id, None, str(exc))
+
+    def delete(self, session_id: str) -> None:
+        folder = self.folder(session_id)
+        if not folder.is_dir():
+            raise SessionNotFoundError(f"no session '{session_id}'")
+        if is_locked(folder):
+            raise SessionBusyError(f"session {session_id} is running; cancel it before deleting")
+        try:
+            shutil.rmtree(folder)
+        except OSError as exc:
+            raise StorageError(
+                f"cannot delete session {session_id}: {exc.strerror or exc}"
+            ) from None
+
+    def lock(self, session_id: str) -> SessionLock:
+        return SessionLock(self.folder(session_id))
+
+    def path_of(self, session: Session, relative: str | None) -> Path | None:
+        """Absolute path of a file named in session.json (None stays None)."""
+        return None if relative is None else self.folder(session.id) / relative

@@ -1,0 +1,61 @@
+"""What image analysis and prompt writing produce, for offline and OpenAI alike."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Protocol
+
+ANALYSIS_FIELDS = ("theme", "background", "main_subject", "tone_and_color", "action_direction")
+
+
+@dataclass(frozen=True)
+class ImageAnalysis:
+    """The five fields that describe the input image (DESIGN §1)."""
+
+    theme: str
+    background: str
+    main_subject: str
+    tone_and_color: str
+    action_direction: str
+
+    def to_dict(self) -> dict[str, str]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, object]) -> ImageAnalysis:
+        return cls(**{name: str(data.get(name) or "") for name in ANALYSIS_FIELDS})
+
+
+@dataclass(frozen=True)
+class ChainPrompt:
+    """The prompt for one chain, with what the writer saw in its seed frame."""
+
+    prompt: str
+    seed_description: str = ""
+
+
+@dataclass(frozen=True)
+class PromptContext:
+    """What a prompt writer knows when writing chain ``chain_index`` of ``num_chains``."""
+
+    analysis: ImageAnalysis
+    action: str
+    chain_index: int
+    num_chains: int
+    seed_frame: Path | None
+    """None for chain 0 (the input image is described by the analysis)."""
+    previous_prompts: Sequence[str] = ()
+
+
+class Analyser(Protocol):
+    name: str
+
+    def analyse(self, image: Path, action: str = "") -> ImageAnalysis: ...
+
+
+class PromptWriter(Protocol):
+    name: str
+
+    def write(self, context: PromptContext) -> ChainPrompt: ...
