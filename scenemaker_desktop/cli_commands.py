@@ -95,6 +95,9 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     inspect_image(image)
     analyser = studio.analyser()
     analysis = analyser.analyse(image)
+    notice = getattr(analyser, "notice", "")
+    if notice:
+        print(f"note: {notice}", file=sys.stderr)
     if args.json:
         print_json({**analysis.to_dict(), "source": analyser.name})
     else:

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from scenemaker_desktop.engine.cancel import CancelToken
 from scenemaker_desktop.engine.events import (
     ChainFinishedEvent,
+    NoticeEvent,
     ProgressEvent,
     RunnerEvent,
     SessionFinishedEvent,
@@ -32,6 +33,8 @@ class ProgressPrinter:
             self._progress(event)
         elif isinstance(event, ChainFinishedEvent):
             self._line(f"chain {event.chain_index + 1} ready: {event.video}")
+        elif isinstance(event, NoticeEvent):
+            self._line(f"note: {event.message}")
         elif isinstance(event, SessionFinishedEvent):
             self._line(f"session {event.session_id}: {event.status.value}")
 

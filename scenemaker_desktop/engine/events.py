@@ -39,7 +39,15 @@ class SessionFinishedEvent:
     cost_usd: float
 
 
-RunnerEvent = ProgressEvent | ChainFinishedEvent | SessionFinishedEvent
+@dataclass(frozen=True)
+class NoticeEvent:
+    """Something the user should know that does not stop the run (e.g. a fallback)."""
+
+    session_id: str
+    message: str
+
+
+RunnerEvent = ProgressEvent | ChainFinishedEvent | SessionFinishedEvent | NoticeEvent
 EventSink = Callable[[RunnerEvent], None]
 
 

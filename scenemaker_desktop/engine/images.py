@@ -22,7 +22,7 @@ MIN_SHORT_SIDE = 64
 MAX_MEGAPIXELS = 50
 _SNIFF_BYTES = 4096
 # Decoders report damage through a zoo of exception types depending on the format.
-_DECODE_ERRORS = (OSError, SyntaxError, ValueError, EOFError, IndexError, TypeError)
+DECODE_ERRORS = (OSError, SyntaxError, ValueError, EOFError, IndexError, TypeError)
 _BOMB_PIXELS = re.compile(r"Image size \((\d+) pixels\)")
 _ALPHA_MODES = frozenset({"RGBA", "RGBa", "LA", "La", "PA"})
 _SIXTEEN_BIT_MODES = frozenset({"I", "I;16", "I;16L", "I;16B", "I;16N"})
@@ -63,7 +63,7 @@ def normalise_image(src: Path, dest: Path) -> ImageInfo:
     src, dest = Path(src), Path(dest)
     with open_checked(src) as im:
         _decode(im, src)
-        rgb = flatten_to_rgb(_upright(im, src))
+        rgb = flatten_to_rgb(_upright(im))
     # Fresh info: a CMYK or grey ICC profile copied into an RGB PNG would be wrong.
     rgb.info = {}
     _save_png_atomically(rgb, dest)
@@ -148,7 +148,7 @@ def _open_raster(path: Path, head: bytes) -> Image.Image:
         raise InputImageError(_bomb_message(path, exc)) from exc
     except UnidentifiedImageError as exc:
         raise InputImageError(_unreadable_message(path, head)) from exc
-    except _DECODE_ERRORS as exc:
+    except DECODE_ERRORS as exc:
         raise InputImageError(f"{path.name} is damaged and cannot be read ({exc})") from exc
 
 
@@ -208,21 +208,22 @@ def _info_of(im: Image.Image) -> ImageInfo:
 
 
 def _decode(im: Image.Image, path: Path) -> None:
+    # Truncation is only an error while PIL.ImageFile.LOAD_TRUNCATED_IMAGES keeps its default
+    # (False). It is process-wide, so it is left alone here and nothing in the app sets it.
     try:
         im.seek(0)
         im.load()
-    except _DECODE_ERRORS as exc:
+    except DECODE_ERRORS as exc:
         raise InputImageError(f"{path.name} is damaged or truncated and cannot be decoded") from exc
 
 
-def _upright(im: Image.Image, path: Path) -> Image.Image:
+def _upright(im: Image.Image) -> Image.Image:
     try:
         return ImageOps.exif_transpose(im)
-    except _DECODE_ERRORS as exc:
-        # A broken EXIF block should not cost the user their picture.
-        if "exif" in str(exc).lower():
-            return im.copy()
-        raise InputImageError(f"{path.name} is damaged and cannot be decoded ({exc})") from exc
+    except DECODE_ERRORS:
+        # The pixels decoded already, so only the EXIF block is broken: keep the picture as
+        # stored rather than refuse it over metadata.
+        return im.copy()
 
 
 def _scale_to_8_bit(im: Image.Image) -> Image.Image:

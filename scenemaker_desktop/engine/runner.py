@@ -21,6 +21,7 @@ from scenemaker_desktop.engine.errors import Cancelled, GenerationError, SceneMa
 from scenemaker_desktop.engine.events import (
     ChainFinishedEvent,
     EventSink,
+    NoticeEvent,
     ProgressEvent,
     SessionFinishedEvent,
     ignore_events,
@@ -153,8 +154,16 @@ class _SessionRun:
         merged = {**found.to_dict(), **typed, "action_direction": self.request.action}
         self.session.analysis = merged
         self.session.analysis_source = analyser.name
+        self._notice(analyser)
         self.store.save(self.session)
         self._progress(_ANALYSIS_SHARE, "Image analysed")
+
+    def _notice(self, service: object) -> None:
+        """Pass on what a fallback-capable service wants the user to know."""
+        message = str(getattr(service, "notice", "") or "")
+        if message:
+            self.session.notices.append(message)
+            self.runner.on_event(NoticeEvent(self.session.id, message))
 
     def _chain_span(self, index: int) -> tuple[float, float]:
         width = _CHAINS_SHARE / len(self.session.chains)
@@ -193,8 +202,11 @@ class _SessionRun:
                 seed_frame=self._seed_image(chain) if previous else None,
                 previous_prompts=[c.prompt for c in self.session.chains[: chain.index]],
             )
-            written = self.services.prompt_writer.write(context)
+            writer = self.services.prompt_writer
+            written = writer.write(context)
             chain.prompt, chain.seed_description = written.prompt, written.seed_description
+            chain.prompt_source = writer.name
+            self._notice(writer)
         self.store.save(self.session)
 
     def _job(self, chain: Chain) -> ClipJob:

@@ -47,26 +47,43 @@ class Studio:
         return "wan" if self.secrets.get("fal") else "local"
 
     def analyser(self) -> Analyser:
-        from scenemaker_desktop.engine.vision.offline import OfflineAnalyser
-
-        return OfflineAnalyser()
+        return self._vision()[0]
 
     def prompt_writer(self) -> PromptWriter:
+        return self._vision()[1]
+
+    def _vision(self) -> tuple[Analyser, PromptWriter]:
+        """OpenAI (falling back to offline) with a key; offline work without one."""
+        from scenemaker_desktop.engine.vision.offline import OfflineAnalyser
         from scenemaker_desktop.engine.vision.prompts import TemplatePromptWriter
 
-        return TemplatePromptWriter()
+        offline, template = OfflineAnalyser(), TemplatePromptWriter()
+        key = self.secrets.get("openai")
+        if not key:
+            return offline, template
+        from scenemaker_desktop.engine.vision.fallback import FallbackAnalyser, FallbackPromptWriter
+        from scenemaker_desktop.engine.vision.openai_client import make_client
+        from scenemaker_desktop.engine.vision.openai_vision import (
+            OpenAIAnalyser,
+            OpenAIPromptWriter,
+        )
+
+        client, model = make_client(key), self.settings.openai_model
+        return (
+            FallbackAnalyser(OpenAIAnalyser(client, model), offline),
+            FallbackPromptWriter(OpenAIPromptWriter(client, model), template),
+        )
 
     def services_for(self, request: GenerationRequest) -> RunnerServices:
-        return RunnerServices(
-            generator=generator_for(request.spec, self.secrets),
-            analyser=self.analyser(),
-            prompt_writer=self.prompt_writer(),
-        )
+        analyser, prompt_writer = self._vision()
+        return RunnerServices(generator_for(request.spec, self.secrets), analyser, prompt_writer)
 
     def new_session(self, image: Path, request: GenerationRequest) -> Session:
         # Fail before making a folder when the model cannot run at all.
         self.services_for(request)
         return create_session(self.store, image, request)
 
-    def runner(self, on_event: EventSink = ignore_events, cancel: CancelToken | None = None) -> ChainRunner:
+    def runner(
+        self, on_event: EventSink = ignore_events, cancel: CancelToken | None = None
+    ) -> ChainRunner:
         return ChainRunner(self.store, self.services_for, on_event, cancel)

@@ -30,8 +30,14 @@ def test_catalog_has_the_five_generators_of_the_design():
 
 @pytest.mark.parametrize(
     ("name", "model_id"),
-    [("WAN (Default)", "wan"), ("Kling 2.1 PRO", "kling"), ("LUMA Ray2", "luma"),
-     ("Pixverse v3.5", "pixverse"), ("Local Preview", "local"), ("kling", "kling")],
+    [
+        ("WAN (Default)", "wan"),
+        ("Kling 2.1 PRO", "kling"),
+        ("LUMA Ray2", "luma"),
+        ("Pixverse v3.5", "pixverse"),
+        ("Local Preview", "local"),
+        ("kling", "kling"),
+    ],
 )
 def test_models_are_found_by_id_display_name_or_seed_name(name, model_id):
     assert get_model(name).id == model_id
@@ -107,17 +113,21 @@ def test_luma_accepts_bare_seconds_as_seed_app_did():
     assert build_request("luma", "x", 1, {"duration": "9"}).params["duration"] == "9s"
 
 
+def _fal(request, prompt, url):
+    return fal_arguments(request.spec, request.params, prompt, url)
+
+
 def test_fal_arguments_send_only_fields_the_endpoint_accepts():
-    luma = fal_arguments(build_request("luma", "x", 1), "a prompt", "http://img")
+    luma = _fal(build_request("luma", "x", 1), "a prompt", "http://img")
     assert set(luma) == {"prompt", "image_url", "duration", "resolution", "aspect_ratio", "loop"}
-    kling = fal_arguments(build_request("kling", "x", 1, {"cfg_scale": 0.8}), "p", "http://img")
+    kling = _fal(build_request("kling", "x", 1, {"cfg_scale": 0.8}), "p", "http://img")
     assert kling["cfg_scale"] == 0.8 and "seed" not in kling and "resolution" not in kling
 
 
 def test_random_seed_and_style_none_are_not_sent():
-    pix = fal_arguments(build_request("pixverse", "x", 1), "p", "u")
+    pix = _fal(build_request("pixverse", "x", 1), "p", "u")
     assert "seed" not in pix and "style" not in pix
-    pix = fal_arguments(build_request("pixverse", "x", 1, {"seed": 7, "style": "anime"}), "p", "u")
+    pix = _fal(build_request("pixverse", "x", 1, {"seed": 7, "style": "anime"}), "p", "u")
     assert pix["seed"] == 7 and pix["style"] == "anime"
 
 
@@ -166,8 +176,15 @@ def test_seed_request_with_display_names_maps_to_catalog_keys():
 
 def test_seed_request_for_wan_maps_legacy_switches():
     request = seed_request_to_request(
-        {"model_type": "WAN (Default)", "action_direction": "waves roll", "inference_steps": 40,
-         "safety_checker": True, "prompt_expansion": True, "seed": 42, "resolution": "480p"}
+        {
+            "model_type": "WAN (Default)",
+            "action_direction": "waves roll",
+            "inference_steps": 40,
+            "safety_checker": True,
+            "prompt_expansion": True,
+            "seed": 42,
+            "resolution": "480p",
+        }
     )
     assert request.params["num_inference_steps"] == 40
     assert request.params["enable_safety_checker"] is True

@@ -32,7 +32,9 @@ def _runner(store, generator, events=None, cancel=None) -> ChainRunner:
 
 
 def _session(store, image, chains=3, **overrides):
-    return create_session(store, image, build_request("wan", "she walks into the fog", chains, overrides))
+    return create_session(
+        store, image, build_request("wan", "she walks into the fog", chains, overrides)
+    )
 
 
 def test_three_chains_complete_and_the_final_video_is_cut_at_each_seed_frame(store, sample_image):
@@ -110,7 +112,9 @@ def test_cancel_during_a_chain_cancels_the_remote_request_and_resume_finishes(st
     cancel = CancelToken()
     session = _session(store, sample_image)
     result: list = []
-    worker = threading.Thread(target=lambda: result.append(_runner(store, generator, None, cancel).run(session.id)))
+    worker = threading.Thread(
+        target=lambda: result.append(_runner(store, generator, None, cancel).run(session.id))
+    )
     worker.start()
     assert generator.stalled.wait(60)
     cancel.cancel()

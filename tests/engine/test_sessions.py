@@ -30,13 +30,31 @@ def test_new_session_folder_holds_json_input_and_thumbnail(store, sample_image):
     session = _new(store, sample_image)
     folder = store.folder(session.id)
     data = json.loads((folder / SESSION_FILE).read_text())
-    for key in ("id", "created_at", "updated_at", "status", "request", "chains", "final_video",
-                "cost_usd", "error"):
+    for key in (
+        "id",
+        "created_at",
+        "updated_at",
+        "status",
+        "request",
+        "chains",
+        "final_video",
+        "cost_usd",
+        "error",
+    ):
         assert key in data
     assert data["status"] == "queued"
     assert [c["index"] for c in data["chains"]] == [0, 1]
-    assert {"index", "status", "prompt", "fal_request_id", "video", "seed_frame", "started_at",
-            "finished_at", "error"} <= set(data["chains"][0])
+    assert {
+        "index",
+        "status",
+        "prompt",
+        "fal_request_id",
+        "video",
+        "seed_frame",
+        "started_at",
+        "finished_at",
+        "error",
+    } <= set(data["chains"][0])
     assert (folder / "input.png").is_file() and (folder / "thumb.jpg").is_file()
     assert data["request"]["model"] == "local"
     assert "key" not in json.dumps(data["request"]).lower()

@@ -13,7 +13,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
@@ -64,6 +64,8 @@ class JobPlan:
 
 @dataclass
 class Job:
+    """One queue request as the fake sees it; read or change it only under ``lock``."""
+
     request_id: str
     app_id: str
     arguments: Any
@@ -74,13 +76,12 @@ class Job:
     held: bool = False
     error: JobError | None = None
     result: dict[str, Any] | None = None
-    logs: list[dict[str, Any]] | None = None
+    logs: list[dict[str, Any]] = field(default_factory=list)
     finished_at: float | None = None
 
     def __post_init__(self) -> None:
         self.lock = threading.Lock()
         self.held = self.plan.hold
-        self.logs = []
         if self.plan.queued_polls <= 0:
             self.state = JobState.RUNNING
 

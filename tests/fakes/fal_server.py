@@ -225,9 +225,9 @@ class FakeFal(LoopbackService):
         flagged = {tuple(e["loc"]) for e in errors}
         for field in url_fields(app_id):
             value = arguments.get(field)
-            if field in arguments and ("body", field) not in flagged:
-                if self.storage.resolve(value) is None:
-                    errors.append(download_error(field, value))
+            unchecked = field in arguments and ("body", field) not in flagged
+            if unchecked and self.storage.resolve(value) is None:
+                errors.append(download_error(field, value))
         return errors
 
     def _on_status(self, ex: Exchange) -> None:
@@ -284,7 +284,11 @@ class FakeFal(LoopbackService):
 
     def _urls(self, job: Job) -> dict[str, str]:
         base = f"{self.origin}/{app_root(job.app_id)}/requests/{job.request_id}"
-        return {"response_url": base, "status_url": base + "/status", "cancel_url": base + "/cancel"}
+        return {
+            "response_url": base,
+            "status_url": base + "/status",
+            "cancel_url": base + "/cancel",
+        }
 
     # -- the "model" -------------------------------------------------------------------
     def _render(self, job: Job) -> dict[str, Any] | JobError:

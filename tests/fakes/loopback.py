@@ -9,12 +9,14 @@ add no dependency to the project.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import socket
 import struct
 import threading
 import time
 from collections import defaultdict, deque
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -31,7 +33,7 @@ class Fault:
     default error body); ``reset`` closes the socket without an answer;
     ``lose_response`` handles the request normally (side effects happen) but
     resets instead of answering; ``truncate`` sends the headers and half the
-    body, then closes; ``delay`` sleeps first. Flags combine with ``delay``.
+    body, then hangs up; ``delay`` sleeps first. Flags combine with ``delay``.
     """
 
     status: int | None = None
@@ -74,7 +76,7 @@ class Exchange:
         self.lose_response = False
         self.chunk_size = 0
         self.chunk_delay = 0.0
-        self.on_status: Any = None
+        self.on_status: Callable[[int], None] | None = None
 
     def json(self) -> Any:
         """The body parsed as JSON; ValueError when it is not JSON."""
@@ -113,7 +115,7 @@ class Exchange:
         if self.truncate:
             self._handler.wfile.write(data[: len(data) // 2])
             self._handler.wfile.flush()
-            self.reset()
+            self._hang_up()
             return
         step = self.chunk_size or len(data) or 1
         for start in range(0, len(data), step):
@@ -132,6 +134,12 @@ class Exchange:
             conn.close()
         except OSError:
             pass
+        self._handler.close_connection = True
+
+    def _hang_up(self) -> None:
+        """Close cleanly (FIN, not RST) so the client sees a short body, not a reset."""
+        with contextlib.suppress(OSError):
+            self._handler.connection.shutdown(socket.SHUT_RDWR)
         self._handler.close_connection = True
 
     def _mark(self, status: int) -> None:
@@ -155,11 +163,16 @@ class LoopbackService:
         self._records: list[RecordedRequest] = []
         self._faults: dict[str, deque[Fault]] = defaultdict(deque)
         self._latency: dict[str, float] = {}
+        self._connections: set[socket.socket] = set()
         handler = type("BoundHandler", (_Handler,), {"service": self})
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self._server.daemon_threads = True
+        # A short poll interval keeps close() (and so each test's teardown) quick.
         self._thread = threading.Thread(
-            target=self._server.serve_forever, name=type(self).__name__, daemon=True
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.02},
+            name=type(self).__name__,
+            daemon=True,
         )
         self._thread.start()
 
@@ -170,6 +183,12 @@ class LoopbackService:
 
     def close(self) -> None:
         self._server.shutdown()
+        # Hang up kept-alive connections too, so no handler thread outlives the fake.
+        with self._lock:
+            open_connections = list(self._connections)
+        for conn in open_connections:
+            with contextlib.suppress(OSError):
+                conn.shutdown(socket.SHUT_RDWR)
         self._server.server_close()
         self._thread.join(timeout=5)
 
@@ -334,10 +353,15 @@ class _Handler(BaseHTTPRequestHandler):
             parts.append(self.rfile.read(size))
             self.rfile.readline()
 
+    def setup(self) -> None:
+        super().setup()
+        with self.service._lock:
+            self.service._connections.add(self.connection)
+
     def finish(self) -> None:
-        try:
+        with self.service._lock:
+            self.service._connections.discard(self.connection)
+        with contextlib.suppress(OSError, ValueError):  # the socket was reset on purpose
             super().finish()
-        except (OSError, ValueError):
-            pass  # the socket was reset on purpose
 
     do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = do_PATCH = _serve

@@ -19,6 +19,8 @@ from __future__ import annotations
 import ipaddress
 import socket
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 _LOCAL_NAMES = frozenset({"localhost", "localhost.localdomain", "ip6-localhost"})
@@ -43,6 +45,8 @@ def install() -> None:
             connect_ex=socket.socket.connect_ex,
             create_connection=socket.create_connection,
             getaddrinfo=socket.getaddrinfo,
+            own_connect="connect" in vars(socket.socket),
+            own_connect_ex="connect_ex" in vars(socket.socket),
         )
         socket.socket.connect = _guarded_connect  # type: ignore[method-assign]
         socket.socket.connect_ex = _guarded_connect_ex  # type: ignore[method-assign]
@@ -59,11 +63,28 @@ def uninstall() -> None:
         _depth -= 1
         if _depth > 0:
             return
-        socket.socket.connect = _originals["connect"]  # type: ignore[method-assign]
-        socket.socket.connect_ex = _originals["connect_ex"]  # type: ignore[method-assign]
+        for name in ("connect", "connect_ex"):
+            if _originals[f"own_{name}"]:
+                setattr(socket.socket, name, _originals[name])
+            else:
+                delattr(socket.socket, name)  # back to the inherited C method
         socket.create_connection = _originals["create_connection"]
         socket.getaddrinfo = _originals["getaddrinfo"]
         _originals.clear()
+
+
+@contextmanager
+def lifted() -> Iterator[None]:
+    """Take every install off for the block, then put them back (for testing the guard)."""
+    with _state_lock:
+        depth = _depth
+    for _ in range(depth):
+        uninstall()
+    try:
+        yield
+    finally:
+        for _ in range(depth):
+            install()
 
 
 def is_installed() -> bool:
@@ -124,7 +145,7 @@ def _guarded_create_connection(address: Any, *args: Any, **kwargs: Any) -> socke
 
 
 def _guarded_getaddrinfo(host: Any, *args: Any, **kwargs: Any) -> Any:
-    if host is not None and not is_loopback_host(host) and not _is_ip_literal(host):
+    if host not in (None, "", b"") and not is_loopback_host(host) and not _is_ip_literal(host):
         raise NetworkBlockedError(
             f"network guard: resolving {host!r} blocked (tests may only reach 127.0.0.1)"
         )

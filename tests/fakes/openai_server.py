@@ -64,7 +64,7 @@ class FakeOpenAI(LoopbackService):
         return self.origin + "/v1"
 
     def queue_content(self, *contents: Any) -> None:
-        """Answer the next calls with these (dicts are sent as JSON text) instead of made-up ones."""
+        """Answer the next calls with these (dicts go out as JSON text), not made-up ones."""
         with self._calls_lock:
             self._queued.extend(contents)
 
@@ -136,7 +136,9 @@ class FakeOpenAI(LoopbackService):
             "object": "chat.completion",
             "created": int(time.time()),
             "model": model,
-            "choices": [{"index": 0, "message": message, "logprobs": None, "finish_reason": "stop"}],
+            "choices": [
+                {"index": 0, "message": message, "logprobs": None, "finish_reason": "stop"}
+            ],
             "usage": _usage(prompt_tokens, completion_tokens, "prompt", "completion"),
             "service_tier": "default",
             "system_fingerprint": "fp_fake",
@@ -252,7 +254,11 @@ def _count_images(items: list[Any], part_type: str) -> tuple[int, int]:
 
 
 def _usage(prompt: int, completion: int, pre: str, post: str) -> dict[str, int]:
-    return {f"{pre}_tokens": prompt, f"{post}_tokens": completion, "total_tokens": prompt + completion}
+    return {
+        f"{pre}_tokens": prompt,
+        f"{post}_tokens": completion,
+        "total_tokens": prompt + completion,
+    }
 
 
 def _ids_header() -> dict[str, str]:

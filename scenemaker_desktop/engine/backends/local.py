@@ -1,34 +1,22 @@
 """Local Preview: the offline generator that animates the still with a camera move.
 
-Each frame is a sub-pixel crop of one prepared working image, resized with a
-float box (that is what keeps slow moves free of stair-steps), piped as raw RGB
-into a single ffmpeg/libx264 process. Two worker threads resize frames ahead
-of the encoder; Pillow releases the GIL while resizing, so they really overlap.
+The move comes from the action text (or the ``camera_move`` parameter); chain
+k+1 starts from the camera pose of chain k's seed frame and carries the move
+on. ``local_render`` does the pixels; this module decides what to render.
 """
 
 from __future__ import annotations
 
-import collections
-import contextlib
 import math
-import os
-import subprocess
-import tempfile
 import uuid
-from collections.abc import Iterator, Mapping
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from PIL import Image, ImageOps
 
-from scenemaker_desktop.engine.backends.base import (
-    ClipJob,
-    ClipProgress,
-    ClipResult,
-    ProgressCallback,
-)
+from scenemaker_desktop.engine.backends.base import ClipJob, ClipResult, ProgressCallback
 from scenemaker_desktop.engine.backends.camera import (
     IDENTITY,
     CameraMove,
@@ -38,20 +26,12 @@ from scenemaker_desktop.engine.backends.camera import (
     initial_pose,
     plan_path,
 )
+from scenemaker_desktop.engine.backends.local_render import Planes, render_clip
 from scenemaker_desktop.engine.cancel import CancelToken
-from scenemaker_desktop.engine.errors import Cancelled, GenerationError
-from scenemaker_desktop.engine.media.ffmpeg_bin import ffmpeg_exe, last_error_line
+from scenemaker_desktop.engine.errors import GenerationError
 
 SHORT_SIDES = {"360p": 360, "480p": 480, "720p": 720, "1080p": 1080}
 ASPECT_RATIOS = {"16:9": 16 / 9, "9:16": 9 / 16, "1:1": 1.0, "4:3": 4 / 3, "3:4": 3 / 4}
-
-# veryfast keeps the encoder off the critical path on a 2-core machine while
-# staying close to "medium" in quality at CRF 20 for these smooth, slow moves.
-X264_PRESET = "veryfast"
-X264_CRF = "20"
-RENDER_WORKERS = 2
-FRAMES_AHEAD = 4  # per worker: enough to hide jitter in resize times, little memory
-PROGRESS_REPORTS = 20
 
 
 @dataclass(frozen=True)
@@ -149,9 +129,19 @@ class LocalPreviewGenerator:
         path = plan_path(
             settings.move, settings.strength, start, previous=previous, duration_s=settings.duration
         )
-        working = _working_image(image, settings.width, settings.height, path.max_zoom)
-        del image
-        _render(working, path, settings, Path(job.output), on_progress, cancel)
+        size = (settings.width, settings.height)
+        planes = Planes.prepare(image, size, path.max_zoom)
+        del image  # a 50 MP source is 150 MB; the planes are all we need from here
+        render_clip(
+            planes,
+            path,
+            size=size,
+            fps=settings.fps,
+            frame_count=settings.frame_count,
+            output=Path(job.output),
+            on_progress=on_progress,
+            cancel=cancel,
+        )
         state = {
             **path.to_dict(),
             "generator": self.model_id,
@@ -192,155 +182,3 @@ def _load_rgb(path: Path) -> Image.Image:
     except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as exc:
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise GenerationError(f"local: cannot read the image {Path(path).name}: {reason}") from exc
-
-
-def _working_image(image: Image.Image, width: int, height: int, max_zoom: float) -> Image.Image:
-    """The base frame (source centre-cropped to the output aspect) at output size × max zoom.
-
-    One LANCZOS resize here means each frame is only a mild BILINEAR downscale
-    of a crop, which is both fast and sharp.
-    """
-    src_w, src_h = image.size
-    ratio = width / height
-    crop_w, crop_h = (src_h * ratio, src_h) if src_w / src_h > ratio else (src_w, src_w / ratio)
-    box = ((src_w - crop_w) / 2, (src_h - crop_h) / 2, (src_w + crop_w) / 2, (src_h + crop_h) / 2)
-    size = (max(round(width * max_zoom), width), max(round(height * max_zoom), height))
-    return image.resize(size, Image.Resampling.LANCZOS, box=box, reducing_gap=3.0)
-
-
-def _encoder_args(settings: RenderSettings, target: Path) -> list[str]:
-    return [
-        ffmpeg_exe(),
-        "-hide_banner",
-        "-loglevel",
-        "error",
-        "-y",
-        "-f",
-        "rawvideo",
-        "-pix_fmt",
-        "rgb24",
-        "-s",
-        f"{settings.width}x{settings.height}",
-        "-framerate",
-        str(settings.fps),
-        "-i",
-        "pipe:0",
-        "-an",
-        # Convert with the BT.709 matrix and say so in the stream: players assume
-        # 709 for HD, and an untagged 601 conversion shifts the colours.
-        "-vf",
-        "scale=out_color_matrix=bt709:out_range=tv,format=yuv420p,"
-        "setparams=range=tv:colorspace=bt709:color_primaries=bt709:color_trc=bt709",
-        "-c:v",
-        "libx264",
-        "-preset",
-        X264_PRESET,
-        "-crf",
-        X264_CRF,
-        "-pix_fmt",
-        "yuv420p",
-        "-movflags",
-        "+faststart",
-        "-f",
-        "mp4",
-        str(target),
-    ]
-
-
-def _render(
-    working: Image.Image,
-    path: CameraPath,
-    settings: RenderSettings,
-    output: Path,
-    on_progress: ProgressCallback,
-    cancel: CancelToken,
-) -> None:
-    """Encode the clip to a temp file beside ``output`` and move it into place."""
-    output.parent.mkdir(parents=True, exist_ok=True)
-    partial = output.with_name(f".{output.name}.{uuid.uuid4().hex[:8]}.part")
-    with tempfile.TemporaryFile() as stderr:
-        # stderr goes to a file, not a pipe: nobody reads it while we write
-        # frames, and a full pipe would stall ffmpeg and then us.
-        proc = subprocess.Popen(
-            _encoder_args(settings, partial),
-            stdin=subprocess.PIPE,
-            stdout=subprocess.DEVNULL,
-            stderr=stderr,
-        )
-        try:
-            fed = _feed(proc, working, path, settings, on_progress, cancel)
-            code = _finish(proc, cancel)
-            if code != 0 or not fed:
-                stderr.seek(0)
-                detail = last_error_line(stderr.read())
-                raise GenerationError(f"local: ffmpeg failed: {detail}")
-            os.replace(partial, output)
-        except BaseException:
-            proc.kill()
-            proc.wait()
-            partial.unlink(missing_ok=True)
-            raise
-
-
-def _feed(
-    proc: subprocess.Popen[bytes],
-    working: Image.Image,
-    path: CameraPath,
-    settings: RenderSettings,
-    on_progress: ProgressCallback,
-    cancel: CancelToken,
-) -> bool:
-    """Write every frame to ffmpeg; False when ffmpeg stopped reading (it failed)."""
-    total = settings.frame_count
-    every = max(1, math.ceil(total / PROGRESS_REPORTS))
-    stdin: IO[bytes] = proc.stdin  # type: ignore[assignment]
-    frames = _frames(working, path, (settings.width, settings.height), total)
-    try:
-        for done, frame in enumerate(frames, start=1):
-            cancel.raise_if_cancelled()
-            try:
-                stdin.write(frame)
-            except (BrokenPipeError, OSError):
-                return False
-            if done % every == 0 or done == total:
-                on_progress(ClipProgress(done / total, f"Rendering frame {done}/{total}"))
-    finally:
-        frames.close()
-    return True
-
-
-def _frames(
-    working: Image.Image, path: CameraPath, size: tuple[int, int], total: int
-) -> Iterator[bytes]:
-    """Frames as raw RGB, in order, resized ahead by a small thread pool."""
-    last = max(total - 1, 1)
-
-    def render(index: int) -> bytes:
-        box = path.pose(index / last).crop_box(working.width, working.height)
-        return working.resize(size, Image.Resampling.BILINEAR, box=box).tobytes()
-
-    with ThreadPoolExecutor(RENDER_WORKERS, thread_name_prefix="local-frame") as pool:
-        pending: collections.deque[Future[bytes]] = collections.deque()
-        queued = 0
-        try:
-            for _ in range(total):
-                while queued < total and len(pending) < RENDER_WORKERS * FRAMES_AHEAD:
-                    pending.append(pool.submit(render, queued))
-                    queued += 1
-                yield pending.popleft().result()
-        finally:
-            for future in pending:
-                future.cancel()
-
-
-def _finish(proc: subprocess.Popen[bytes], cancel: CancelToken) -> int:
-    """Close ffmpeg's input and wait for it to flush, still honouring cancel."""
-    # An OSError here means ffmpeg already exited; its return code tells why.
-    with contextlib.suppress(OSError):
-        proc.stdin.close()  # type: ignore[union-attr]
-    while True:
-        try:
-            return proc.wait(timeout=0.1)
-        except subprocess.TimeoutExpired:
-            if cancel.cancelled:
-                raise Cancelled() from None

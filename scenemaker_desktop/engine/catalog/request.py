@@ -176,14 +176,15 @@ def parse_set_options(items: Iterable[str]) -> dict[str, str]:
     return values
 
 
-def fal_arguments(request: GenerationRequest, prompt: str, image_url: str) -> dict[str, Any]:
+def fal_arguments(
+    spec: ModelSpec, params: Mapping[str, Any], prompt: str, image_url: str
+) -> dict[str, Any]:
     """The exact JSON body for the model's fal endpoint: only fields it accepts."""
-    spec = request.spec
     arguments: dict[str, Any] = {"prompt": prompt, "image_url": image_url}
     for param in spec.params:
         if param.fal_field is None:
             continue
-        value = request.params.get(param.key, param.default)
+        value = params.get(param.key, param.default)
         if value in param.omit_when:
             continue
         arguments[param.fal_field] = value

@@ -47,38 +47,7 @@ def run_ffmpeg(
     cmd = [ffmpeg_exe(), "-hide_banner", "-nostdin", *args]
     if input_bytes is not None:
         cmd.remove("-nostdin")
-    proc = subprocess.Popen(
-        cmd,
-        stdin=subprocess.PIPE if input_bytes is not None else subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-    )
-    waited = 0.0
-    step = 0.1
-    try:
-        while True:
-            try:
-                out, err = proc.communicate(input=input_bytes, timeout=step)
-                break
-            except subprocess.TimeoutExpired:
-                input_bytes = None  # already sent by the first communicate()
-                waited += step
-                if cancel is not None and cancel.cancelled:
-                    raise Cancelled() from None
-                if waited >= timeout:
-                    raise MediaError(f"ffmpeg took longer than {timeout:.0f} s") from None
-    except BaseException:
-        proc.kill()
-        proc.wait()
-        raise
-    if proc.returncode != 0:
-        raise MediaError(f"ffmpeg failed: {last_error_line(err)}")
-    return subprocess.CompletedProcess(cmd, proc.returncode, out, err)
-
-
-def last_error_line(stderr: bytes) -> str:
-    lines = [ln.strip() for ln in stderr.decode("utf-8", "replace").splitlines() if ln.strip()]
-    return lines[-1] if lines else "unknown error"
+    return _run(cmd, cancel=cancel, timeout=timeout, input_bytes=input_bytes)
 
 
 def run_ffmpeg_progress(
@@ -90,30 +59,62 @@ def run_ffmpeg_progress(
 ) -> subprocess.CompletedProcess[bytes]:
     """Like ``run_ffmpeg``, but report the seconds of output written so far.
 
-    ffmpeg's ``-progress pipe:1`` blocks are read on a helper thread and handed
-    over through a queue, so ``on_time`` runs on the calling thread. A cancel
-    seen at any point (even after ffmpeg finished) raises ``Cancelled``, so a
-    cancelled job never publishes its output.
+    ffmpeg's ``-progress pipe:1`` blocks are parsed on a helper thread and handed
+    over through a queue, so ``on_time`` runs on the calling thread. The
+    returned stdout holds the progress blocks.
     """
     cmd = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-nostats", "-progress", "pipe:1", *args]
-    proc = subprocess.Popen(
-        cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE
-    )
+    return _run(cmd, cancel=cancel, timeout=timeout, on_time=on_time)
+
+
+def last_error_line(stderr: bytes) -> str:
+    lines = [ln.strip() for ln in stderr.decode("utf-8", "replace").splitlines() if ln.strip()]
+    return lines[-1] if lines else "unknown error"
+
+
+def _run(
+    cmd: list[str],
+    *,
+    cancel: CancelToken | None,
+    timeout: float,
+    input_bytes: bytes | None = None,
+    on_time: Callable[[float], None] | None = None,
+) -> subprocess.CompletedProcess[bytes]:
+    """Run ``cmd`` with every pipe served by its own thread, polling for cancel.
+
+    Not ``Popen.communicate(timeout=...)`` in a loop: when it times out while
+    stdin is still being written, a retry cannot resume the input (CPython only
+    registers stdin when input is passed again, which it then refuses), so
+    ffmpeg waits for the rest of its frames forever.
+    """
     times: queue.Queue[float] = queue.Queue()
     out: list[bytes] = []
     err: list[bytes] = []
-    readers = [
-        threading.Thread(target=_read_progress, args=(proc.stdout, times, out), daemon=True),
-        threading.Thread(target=_read_all, args=(proc.stderr, err), daemon=True),
-    ]
-    for reader in readers:
-        reader.start()
-    try:
-        _follow(proc, readers, times, on_time, cancel, timeout)
-    except BaseException:
-        proc.kill()
-        proc.wait()
-        raise
+    with subprocess.Popen(
+        cmd,
+        stdin=subprocess.PIPE if input_bytes is not None else subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    ) as proc:
+        threads = [threading.Thread(target=_read_all, args=(proc.stderr, err), daemon=True)]
+        if on_time is None:
+            threads.append(threading.Thread(target=_read_all, args=(proc.stdout, out), daemon=True))
+        else:
+            progress = (proc.stdout, times, out)
+            threads.append(threading.Thread(target=_read_progress, args=progress, daemon=True))
+        if input_bytes is not None:
+            feed = (proc.stdin, input_bytes)
+            threads.append(threading.Thread(target=_feed, args=feed, daemon=True))
+        for thread in threads:
+            thread.start()
+        try:
+            _follow(proc, threads, times, on_time or (lambda _seconds: None), cancel, timeout)
+        except BaseException:
+            proc.kill()
+            proc.wait()
+            for thread in threads:
+                thread.join(timeout=5)  # pipes hit EOF once ffmpeg is gone
+            raise
     stderr = b"".join(err)
     if proc.returncode != 0:
         raise MediaError(f"ffmpeg failed: {last_error_line(stderr)}")
@@ -122,12 +123,13 @@ def run_ffmpeg_progress(
 
 def _follow(
     proc: subprocess.Popen[bytes],
-    readers: list[threading.Thread],
+    threads: list[threading.Thread],
     times: queue.Queue[float],
     on_time: Callable[[float], None],
     cancel: CancelToken | None,
     timeout: float,
 ) -> None:
+    """Wait for ``proc``; deliver progress; stop on cancel (even one seen after it ended)."""
     waited = 0.0
     step = 0.1
     while True:
@@ -137,8 +139,8 @@ def _follow(
         except subprocess.TimeoutExpired:
             done = False
         if done:
-            for reader in readers:
-                reader.join()
+            for thread in threads:
+                thread.join()
         while not times.empty():
             on_time(times.get_nowait())
         if cancel is not None and cancel.cancelled:
@@ -148,6 +150,14 @@ def _follow(
         waited += step
         if waited >= timeout:
             raise MediaError(f"ffmpeg took longer than {timeout:.0f} s")
+
+
+def _feed(stream: IO[bytes], data: bytes) -> None:
+    try:
+        stream.write(data)
+        stream.close()
+    except (BrokenPipeError, ValueError):
+        pass  # ffmpeg stopped reading (it failed or was killed); its exit code tells why
 
 
 def _read_progress(stream: IO[bytes], times: queue.Queue[float], out: list[bytes]) -> None:
@@ -160,7 +170,7 @@ def _read_progress(stream: IO[bytes], times: queue.Queue[float], out: list[bytes
 
 
 def _read_all(stream: IO[bytes], out: list[bytes]) -> None:
-    # drained on a thread so a chatty stderr can never fill its pipe and stall ffmpeg
+    # each pipe is drained on its own thread so a full pipe can never stall ffmpeg
     out.append(stream.read())
 
 

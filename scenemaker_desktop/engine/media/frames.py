@@ -23,8 +23,8 @@ ANALYSIS_WIDTH = 480
 # A later frame wins if it keeps this share of the sharpest frame's score: the
 # seed should be as close to the clip's end as possible, unless it is smeared.
 SHARPNESS_TOLERANCE = 0.90
-# Variance of a 4-neighbour Laplacian; offset 128 keeps negative responses in
-# the 8-bit range instead of clipping them to 0.
+# A 4-neighbour Laplacian; offset 128 keeps negative responses in the 8-bit
+# range instead of clipping them to 0.
 _LAPLACIAN = ImageFilter.Kernel((3, 3), [0, 1, 0, 1, -4, 1, 0, 1, 0], scale=1, offset=128)
 _THUMB_FORMATS = {".jpg": "JPEG", ".jpeg": "JPEG", ".png": "PNG"}
 
@@ -57,9 +57,13 @@ def extract_frame(video: Path, index: int, dest: Path, cancel: CancelToken | Non
 
 
 def sharpness(image: Image.Image) -> float:
-    """Edge energy of ``image`` (variance of its Laplacian, on grey levels)."""
+    """Edge strength of ``image``: the RMS of its Laplacian on grey levels.
+
+    RMS rather than the usual variance so scores scale with edge contrast, and a
+    tolerance of 90 % means "edges 90 % as strong", not 95 % (the square root of 0.9).
+    """
     grey = image.convert("L")
-    return float(ImageStat.Stat(grey.filter(_LAPLACIAN)).var[0])
+    return float(ImageStat.Stat(grey.filter(_LAPLACIAN)).stddev[0])
 
 
 def best_seed_frame(

@@ -66,6 +66,7 @@ class Chain:
     index: int
     status: ChainStatus = ChainStatus.PENDING
     prompt: str = ""
+    prompt_source: str = ""
     seed_description: str = ""
     fal_request_id: str | None = None
     video: str | None = None
@@ -106,6 +107,7 @@ class Session:
     chains: list[Chain] = field(default_factory=list)
     analysis: dict[str, str] = field(default_factory=dict)
     analysis_source: str = ""
+    notices: list[str] = field(default_factory=list)
     final_video: str | None = None
     thumbnail: str | None = None
     cost_usd: float = 0.0

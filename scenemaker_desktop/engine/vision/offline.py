@@ -14,7 +14,7 @@ from pathlib import Path
 from PIL import ExifTags, Image, ImageChops, ImageFilter, ImageOps, ImageStat
 
 from scenemaker_desktop.engine.errors import InputImageError
-from scenemaker_desktop.engine.images import flatten_to_rgb, open_checked
+from scenemaker_desktop.engine.images import DECODE_ERRORS, flatten_to_rgb, open_checked
 from scenemaker_desktop.engine.vision.base import ImageAnalysis
 from scenemaker_desktop.engine.vision.colour_names import colour_name, lab
 
@@ -24,8 +24,6 @@ _MIN_PALETTE_SHARE = 0.03
 _GRID = 3
 _CELLS = tuple((row, col) for row in range(_GRID) for col in range(_GRID))
 _QUARTER_TURNS = frozenset({5, 6, 7, 8})
-# Decoders report damage through a zoo of exception types depending on the format.
-_DECODE_ERRORS = (OSError, SyntaxError, ValueError, EOFError, IndexError, TypeError)
 
 
 @dataclass(frozen=True)
@@ -205,10 +203,12 @@ def _load_small(path: Path) -> tuple[int, int, Image.Image]:
             im.seek(0)
             # JPEG can decode straight at 1/2..1/8 scale: a 50 MP photo costs little.
             im.draft("RGB", (WORKING_SIZE * 2, WORKING_SIZE * 2))
+            # Shrink before turning upright so only the small copy is ever rotated.
+            im.thumbnail((WORKING_SIZE, WORKING_SIZE))
             upright = ImageOps.exif_transpose(im)
-        except _DECODE_ERRORS as exc:
+        except DECODE_ERRORS as exc:
             raise InputImageError(f"{path.name} is damaged and cannot be analysed") from exc
-        return width, height, _working_copy(upright)
+        return width, height, flatten_to_rgb(upright)
 
 
 def _working_copy(image: Image.Image) -> Image.Image:

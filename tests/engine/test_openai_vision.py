@@ -1,0 +1,110 @@
+"""OpenAI analysis and prompts, through the real SDK against the loopback fake."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from scenemaker_desktop.engine.catalog import build_request
+from scenemaker_desktop.engine.runner import ChainRunner, RunnerServices
+from scenemaker_desktop.engine.sessions.intake import create_session
+from scenemaker_desktop.engine.sessions.store import SessionStore
+from scenemaker_desktop.engine.studio import Studio
+from scenemaker_desktop.engine.vision.base import ImageAnalysis, PromptContext
+from scenemaker_desktop.engine.vision.fallback import FallbackAnalyser
+from scenemaker_desktop.engine.vision.offline import OfflineAnalyser
+from scenemaker_desktop.engine.vision.openai_client import make_client
+from scenemaker_desktop.engine.vision.openai_vision import OpenAIAnalyser, OpenAIPromptWriter
+from scenemaker_desktop.engine.vision.prompts import lock_block
+from tests.fakes.loopback import Fault
+from tests.fakes.openai_server import FakeOpenAI
+from tests.fakes.scripted_generator import ScriptedGenerator
+
+ANALYSIS = ImageAnalysis("coastal dusk", "a calm sea", "a striped lighthouse",
+                         "violet and amber, low-key", "the beam sweeps")
+
+
+@pytest.fixture
+def fake(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeOpenAI]:
+    with FakeOpenAI() as server:
+        monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
+        yield server
+
+
+def test_analysis_is_one_vision_call_with_the_five_fields(fake, sample_image):
+    fake.queue_content({"theme": "coastal dusk", "background": "sea and hills",
+                        "main_subject": "a lighthouse", "tone_and_color": "violet, amber",
+                        "action_direction": "the beam sweeps"})
+    analysis = OpenAIAnalyser(make_client(fake.key), "gpt-4.1-mini").analyse(sample_image, "")
+    assert analysis.main_subject == "a lighthouse"
+    assert len(fake.calls) == 1 and fake.calls[0].image_attached
+    assert fake.calls[0].model == "gpt-4.1-mini"
+
+
+def test_later_chain_prompt_sees_the_seed_frame_and_keeps_the_lock(fake, sample_image):
+    writer = OpenAIPromptWriter(make_client(fake.key), "gpt-4.1-mini")
+    fake.queue_content({"seed_description": "", "prompt": "The beam turns."},
+                       {"seed_description": "the beam mid-sweep", "prompt": "The light fades."})
+    first = writer.write(PromptContext(ANALYSIS, "the beam sweeps", 0, 2, None))
+    second = writer.write(PromptContext(ANALYSIS, "the beam sweeps", 1, 2, sample_image,
+                                        (first.prompt,)))
+    assert [c.image_attached for c in fake.calls] == [False, True]
+    assert second.seed_description == "the beam mid-sweep"
+    assert first.prompt.startswith("The beam turns.")
+    assert first.prompt.endswith(lock_block(ANALYSIS)) and second.prompt.endswith(lock_block(ANALYSIS))
+
+
+def test_a_session_makes_at_most_chains_plus_one_calls(fake, sample_image, tmp_path, monkeypatch):
+    monkeypatch.setenv("OPENAI_API_KEY", fake.key)
+    studio = Studio.from_environment()
+    store = SessionStore(tmp_path / "sessions")
+    analyser, writer = studio.analyser(), studio.prompt_writer()
+    services = RunnerServices(ScriptedGenerator(), analyser, writer)
+    session = create_session(store, sample_image, build_request("wan", "the beam sweeps", 3))
+    done = ChainRunner(store, lambda r: services).run(session.id)
+    assert done.status.value == "completed"
+    assert len(fake.calls) == 3 + 1
+    assert sum(c.image_attached for c in fake.calls) == 3  # input image + two seed frames
+    assert done.analysis_source == "openai"
+    assert all(c.prompt_source == "openai" for c in done.chains)
+    assert done.chains[1].seed_description
+    assert fake.key not in (store.folder(session.id) / "session.json").read_text()
+
+
+def test_openai_failure_falls_back_to_offline_and_says_so(fake, sample_image):
+    fake.script("chat", Fault(status=500), times=10)
+    analyser = FallbackAnalyser(OpenAIAnalyser(make_client(fake.key), "m"), OfflineAnalyser())
+    analysis = analyser.analyse(sample_image, "the beam sweeps")
+    assert analyser.name == "offline"
+    assert "OpenAI answered 500" in analyser.notice and "offline" in analyser.notice
+    assert analysis.action_direction == "the beam sweeps"
+
+
+def test_rejected_key_falls_back_with_a_clear_notice(fake, sample_image):
+    analyser = FallbackAnalyser(OpenAIAnalyser(make_client("wrong"), "m"), OfflineAnalyser())
+    analyser.analyse(sample_image)
+    assert analyser.notice.startswith("OpenAI key rejected (401)")
+    assert "wrong" not in analyser.notice
+
+
+def test_cli_session_with_openai_reports_the_call_budget(fake, run_cli, sample_image, home):
+    done = run_cli("generate", str(sample_image), "--action", "the beam sweeps", "--chains", "2",
+                   "--set", "resolution=360p", "--set", "duration=2", "--json",
+                   env={"OPENAI_API_KEY": fake.key, "OPENAI_BASE_URL": fake.base_url})
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout.splitlines()[-1])
+    assert len(fake.calls) <= 2 + 1
+    session = json.loads((Path(result["final_video"]).parent / "session.json").read_text())
+    assert session["analysis_source"] == "openai"
+
+
+def test_cli_tells_the_user_when_openai_is_down(fake, run_cli, sample_image):
+    fake.script("chat", Fault(status=503), times=30)
+    done = run_cli("generate", str(sample_image), "--action", "drift", "--chains", "1",
+                   "--set", "resolution=360p", "--set", "duration=2",
+                   env={"OPENAI_API_KEY": fake.key, "OPENAI_BASE_URL": fake.base_url})
+    assert done.returncode == 0, done.stderr
+    assert "note: OpenAI answered 503; using the offline analysis instead" in done.stderr
