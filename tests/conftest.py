@@ -18,7 +18,13 @@ from tests.keyring_memory import MemoryKeyring
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE_IMAGE = REPO / "resources" / "sample_coast.jpg"
-_SCRUBBED = ("FAL_KEY", "OPENAI_API_KEY", "SCENEMAKER_FAL_URL", "OPENAI_BASE_URL", "SCENEMAKER_HOME")
+_SCRUBBED = (
+    "FAL_KEY",
+    "OPENAI_API_KEY",
+    "SCENEMAKER_FAL_URL",
+    "OPENAI_BASE_URL",
+    "SCENEMAKER_HOME",
+)
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -62,7 +68,11 @@ def run_cli(home: Path) -> CliRunner:
         full_env = {**os.environ, "SCENEMAKER_HOME": str(home), **(env or {})}
         return subprocess.run(
             [sys.executable, "-m", "scenemaker_desktop", *args],
-            capture_output=True, text=True, timeout=timeout, env=full_env, cwd=REPO,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            env=full_env,
+            cwd=REPO,
         )
 
     return run

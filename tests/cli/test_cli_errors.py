@@ -26,8 +26,9 @@ def _one_line_error(result) -> str:
         ("drawing.svg", b'<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"/>', "SVG"),
     ],
 )
-def test_files_that_are_not_images_are_refused_in_one_line(run_cli, tmp_path, name, content,
-                                                           expected, home):
+def test_files_that_are_not_images_are_refused_in_one_line(
+    run_cli, tmp_path, name, content, expected, home
+):
     path = tmp_path / name
     path.write_bytes(content)
     line = _one_line_error(run_cli("generate", str(path), "--action", "x"))
@@ -41,20 +42,24 @@ def test_missing_image_is_refused(run_cli, tmp_path):
 
 
 def test_unknown_set_key_lists_what_is_allowed(run_cli, sample_image):
-    line = _one_line_error(run_cli("generate", str(sample_image), "--action", "x",
-                                   "--set", "sharpness=11"))
+    line = _one_line_error(
+        run_cli("generate", str(sample_image), "--action", "x", "--set", "sharpness=11")
+    )
     assert "unknown parameter 'sharpness'" in line
     assert "duration" in line and "motion_strength" in line
 
 
 def test_out_of_range_value_names_the_range(run_cli, sample_image):
-    line = _one_line_error(run_cli("generate", str(sample_image), "--action", "x",
-                                   "--set", "duration=60"))
+    line = _one_line_error(
+        run_cli("generate", str(sample_image), "--action", "x", "--set", "duration=60")
+    )
     assert line == "error: local: duration must be a whole number from 2 to 10"
 
 
 def test_cloud_model_without_a_key_says_how_to_fix_it(run_cli, sample_image, home):
-    line = _one_line_error(run_cli("generate", str(sample_image), "--action", "x", "--model", "luma"))
+    line = _one_line_error(
+        run_cli("generate", str(sample_image), "--action", "x", "--model", "luma")
+    )
     assert "needs a fal key" in line and "FAL_KEY" in line
     assert not (home / "sessions").exists() or not any((home / "sessions").iterdir())
 
@@ -66,8 +71,11 @@ def test_missing_action_is_explained(run_cli, sample_image):
 def test_unwritable_home_is_reported_not_a_traceback(run_cli, sample_image, tmp_path):
     blocker = tmp_path / "blocker"
     blocker.write_text("a file where a folder should be")
-    line = _one_line_error(run_cli("generate", str(sample_image), "--action", "x",
-                                   env={"SCENEMAKER_HOME": str(blocker)}))
+    line = _one_line_error(
+        run_cli(
+            "generate", str(sample_image), "--action", "x", env={"SCENEMAKER_HOME": str(blocker)}
+        )
+    )
     assert "cannot write sessions" in line
 
 
@@ -96,7 +104,18 @@ def test_damaged_session_is_listed_not_fatal(run_cli, home):
 def test_image_names_with_spaces_and_accents_work(run_cli, tmp_path):
     path = tmp_path / "mé image ü.png"
     Image.new("RGB", (160, 90), "teal").save(path)
-    done = run_cli("generate", str(path), "--action", "drift", "--chains", "1",
-                   "--set", "resolution=360p", "--set", "duration=2", "--json")
+    done = run_cli(
+        "generate",
+        str(path),
+        "--action",
+        "drift",
+        "--chains",
+        "1",
+        "--set",
+        "resolution=360p",
+        "--set",
+        "duration=2",
+        "--json",
+    )
     assert done.returncode == 0, done.stderr
     assert Path(json.loads(done.stdout.splitlines()[-1])["final_video"]).is_file()

@@ -21,8 +21,9 @@ def _last_json(stdout: str) -> dict:
 
 
 def test_generate_json_reports_a_completed_session(run_cli, sample_image, home):
-    done = run_cli("generate", str(sample_image), "--action", "slow push in", "--chains", "2",
-                   *SMALL, "--json")
+    done = run_cli(
+        "generate", str(sample_image), "--action", "slow push in", "--chains", "2", *SMALL, "--json"
+    )
     assert done.returncode == 0, done.stderr
     result = _last_json(done.stdout)
     assert result["status"] == "completed"
@@ -37,8 +38,9 @@ def test_generate_json_reports_a_completed_session(run_cli, sample_image, home):
 
 
 def test_the_readme_example_finishes_offline_with_exact_frame_count(run_cli, sample_image):
-    done = run_cli("generate", str(sample_image), "--action", "slow push in", "--chains", "3",
-                   "--json")
+    done = run_cli(
+        "generate", str(sample_image), "--action", "slow push in", "--chains", "3", "--json"
+    )
     assert done.returncode == 0, done.stderr
     result = _last_json(done.stdout)
     folder = Path(result["final_video"]).parent
@@ -52,8 +54,11 @@ def test_the_readme_example_finishes_offline_with_exact_frame_count(run_cli, sam
 
 
 def test_sessions_show_and_delete_follow_the_contract(run_cli, sample_image):
-    made = _last_json(run_cli("generate", str(sample_image), "--action", "drift", "--chains", "1",
-                              *SMALL, "--json").stdout)
+    made = _last_json(
+        run_cli(
+            "generate", str(sample_image), "--action", "drift", "--chains", "1", *SMALL, "--json"
+        ).stdout
+    )
     session_id = made["session_id"]
     listed = _last_json(run_cli("sessions", "--json").stdout)
     assert [row["id"] for row in listed["sessions"]] == [session_id]
@@ -68,8 +73,11 @@ def test_sessions_show_and_delete_follow_the_contract(run_cli, sample_image):
 
 
 def test_resume_of_a_completed_session_reports_it_unchanged(run_cli, sample_image):
-    made = _last_json(run_cli("generate", str(sample_image), "--action", "drift", "--chains", "1",
-                              *SMALL, "--json").stdout)
+    made = _last_json(
+        run_cli(
+            "generate", str(sample_image), "--action", "drift", "--chains", "1", *SMALL, "--json"
+        ).stdout
+    )
     again = run_cli("resume", made["session_id"], "--json")
     assert again.returncode == 0
     assert _last_json(again.stdout)["final_video"] == made["final_video"]
@@ -78,10 +86,27 @@ def test_resume_of_a_completed_session_reports_it_unchanged(run_cli, sample_imag
 def test_sigint_cancels_saves_and_resume_finishes(home, sample_image):
     env = {**os.environ, "SCENEMAKER_HOME": str(home)}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "scenemaker_desktop", "generate", str(sample_image),
-         "--action", "pan left", "--chains", "2", "--set", "duration=10", "--set", "fps=30",
-         "--json"],
-        cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-m",
+            "scenemaker_desktop",
+            "generate",
+            str(sample_image),
+            "--action",
+            "pan left",
+            "--chains",
+            "2",
+            "--set",
+            "duration=10",
+            "--set",
+            "fps=30",
+            "--json",
+        ],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     assert proc.stderr is not None
     for line in proc.stderr:
@@ -99,7 +124,11 @@ def test_sigint_cancels_saves_and_resume_finishes(home, sample_image):
     assert session_json["status"] == "cancelled"
     resumed = subprocess.run(
         [sys.executable, "-m", "scenemaker_desktop", "resume", result["session_id"], "--json"],
-        cwd=REPO, env=env, capture_output=True, text=True, timeout=240,
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=240,
     )
     assert resumed.returncode == 0, resumed.stderr
     assert _last_json(resumed.stdout)["status"] == "completed"
@@ -107,13 +136,21 @@ def test_sigint_cancels_saves_and_resume_finishes(home, sample_image):
 
 def test_request_file_from_the_old_app_is_accepted(run_cli, sample_image, tmp_path):
     request = tmp_path / "request.json"
-    request.write_text(json.dumps({
-        "action_direction": "the light sweeps the sea", "model_type": "Local Preview",
-        "num_chains": 1, "resolution": "360p", "theme": "coastal dusk",
-        "enable_quality_preservation": True,
-    }))
-    done = run_cli("generate", str(sample_image), "--request", str(request), "--set",
-                   "duration=2", "--json")
+    request.write_text(
+        json.dumps(
+            {
+                "action_direction": "the light sweeps the sea",
+                "model_type": "Local Preview",
+                "num_chains": 1,
+                "resolution": "360p",
+                "theme": "coastal dusk",
+                "enable_quality_preservation": True,
+            }
+        )
+    )
+    done = run_cli(
+        "generate", str(sample_image), "--request", str(request), "--set", "duration=2", "--json"
+    )
     assert done.returncode == 0, done.stderr
     folder = Path(_last_json(done.stdout)["final_video"]).parent
     session = json.loads((folder / "session.json").read_text())

@@ -43,8 +43,20 @@ def test_analyze_json_has_the_five_fields(run_cli, sample_image):
 
 
 def test_prompt_json_writes_one_prompt_per_chain(run_cli, sample_image):
-    result = _json(run_cli("prompt", "--action", "she walks into the fog", "--chains", "3",
-                           "--image", str(sample_image), "--theme", "noir", "--json"))
+    result = _json(
+        run_cli(
+            "prompt",
+            "--action",
+            "she walks into the fog",
+            "--chains",
+            "3",
+            "--image",
+            str(sample_image),
+            "--theme",
+            "noir",
+            "--json",
+        )
+    )
     assert len(result["prompts"]) == 3 and len(set(result["prompts"])) == 3
     assert result["analysis"]["theme"] == "noir"
 

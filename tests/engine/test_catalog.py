@@ -202,7 +202,7 @@ def test_seed_request_file_errors_are_clear(tmp_path: Path):
         load_seed_request(broken)
     typo = tmp_path / "typo.json"
     typo.write_text(json.dumps({"action_direction": "x", "num_chainz": 3}))
-    with pytest.raises(ValidationError, match="unknown request field.*num_chainz"):
+    with pytest.raises(ValidationError, match=r"unknown request field.*num_chainz"):
         load_seed_request(typo)
 
 

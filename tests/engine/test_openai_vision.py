@@ -23,8 +23,13 @@ from tests.fakes.loopback import Fault
 from tests.fakes.openai_server import FakeOpenAI
 from tests.fakes.scripted_generator import ScriptedGenerator
 
-ANALYSIS = ImageAnalysis("coastal dusk", "a calm sea", "a striped lighthouse",
-                         "violet and amber, low-key", "the beam sweeps")
+ANALYSIS = ImageAnalysis(
+    "coastal dusk",
+    "a calm sea",
+    "a striped lighthouse",
+    "violet and amber, low-key",
+    "the beam sweeps",
+)
 
 
 @pytest.fixture
@@ -35,9 +40,15 @@ def fake(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeOpenAI]:
 
 
 def test_analysis_is_one_vision_call_with_the_five_fields(fake, sample_image):
-    fake.queue_content({"theme": "coastal dusk", "background": "sea and hills",
-                        "main_subject": "a lighthouse", "tone_and_color": "violet, amber",
-                        "action_direction": "the beam sweeps"})
+    fake.queue_content(
+        {
+            "theme": "coastal dusk",
+            "background": "sea and hills",
+            "main_subject": "a lighthouse",
+            "tone_and_color": "violet, amber",
+            "action_direction": "the beam sweeps",
+        }
+    )
     analysis = OpenAIAnalyser(make_client(fake.key), "gpt-4.1-mini").analyse(sample_image, "")
     assert analysis.main_subject == "a lighthouse"
     assert len(fake.calls) == 1 and fake.calls[0].image_attached
@@ -46,15 +57,20 @@ def test_analysis_is_one_vision_call_with_the_five_fields(fake, sample_image):
 
 def test_later_chain_prompt_sees_the_seed_frame_and_keeps_the_lock(fake, sample_image):
     writer = OpenAIPromptWriter(make_client(fake.key), "gpt-4.1-mini")
-    fake.queue_content({"seed_description": "", "prompt": "The beam turns."},
-                       {"seed_description": "the beam mid-sweep", "prompt": "The light fades."})
+    fake.queue_content(
+        {"seed_description": "", "prompt": "The beam turns."},
+        {"seed_description": "the beam mid-sweep", "prompt": "The light fades."},
+    )
     first = writer.write(PromptContext(ANALYSIS, "the beam sweeps", 0, 2, None))
-    second = writer.write(PromptContext(ANALYSIS, "the beam sweeps", 1, 2, sample_image,
-                                        (first.prompt,)))
+    second = writer.write(
+        PromptContext(ANALYSIS, "the beam sweeps", 1, 2, sample_image, (first.prompt,))
+    )
     assert [c.image_attached for c in fake.calls] == [False, True]
     assert second.seed_description == "the beam mid-sweep"
     assert first.prompt.startswith("The beam turns.")
-    assert first.prompt.endswith(lock_block(ANALYSIS)) and second.prompt.endswith(lock_block(ANALYSIS))
+    assert first.prompt.endswith(lock_block(ANALYSIS)) and second.prompt.endswith(
+        lock_block(ANALYSIS)
+    )
 
 
 def test_a_session_makes_at_most_chains_plus_one_calls(fake, sample_image, tmp_path, monkeypatch):
@@ -91,9 +107,20 @@ def test_rejected_key_falls_back_with_a_clear_notice(fake, sample_image):
 
 
 def test_cli_session_with_openai_reports_the_call_budget(fake, run_cli, sample_image, home):
-    done = run_cli("generate", str(sample_image), "--action", "the beam sweeps", "--chains", "2",
-                   "--set", "resolution=360p", "--set", "duration=2", "--json",
-                   env={"OPENAI_API_KEY": fake.key, "OPENAI_BASE_URL": fake.base_url})
+    done = run_cli(
+        "generate",
+        str(sample_image),
+        "--action",
+        "the beam sweeps",
+        "--chains",
+        "2",
+        "--set",
+        "resolution=360p",
+        "--set",
+        "duration=2",
+        "--json",
+        env={"OPENAI_API_KEY": fake.key, "OPENAI_BASE_URL": fake.base_url},
+    )
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout.splitlines()[-1])
     assert len(fake.calls) <= 2 + 1
@@ -103,8 +130,18 @@ def test_cli_session_with_openai_reports_the_call_budget(fake, run_cli, sample_i
 
 def test_cli_tells_the_user_when_openai_is_down(fake, run_cli, sample_image):
     fake.script("chat", Fault(status=503), times=30)
-    done = run_cli("generate", str(sample_image), "--action", "drift", "--chains", "1",
-                   "--set", "resolution=360p", "--set", "duration=2",
-                   env={"OPENAI_API_KEY": fake.key, "OPENAI_BASE_URL": fake.base_url})
+    done = run_cli(
+        "generate",
+        str(sample_image),
+        "--action",
+        "drift",
+        "--chains",
+        "1",
+        "--set",
+        "resolution=360p",
+        "--set",
+        "duration=2",
+        env={"OPENAI_API_KEY": fake.key, "OPENAI_BASE_URL": fake.base_url},
+    )
     assert done.returncode == 0, done.stderr
     assert "note: OpenAI answered 503; using the offline analysis instead" in done.stderr

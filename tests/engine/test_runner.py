@@ -122,7 +122,7 @@ def test_cancel_during_a_chain_cancels_the_remote_request_and_resume_finishes(st
     cancelled = result[0]
     assert cancelled.status is SessionStatus.CANCELLED
     assert cancelled.chains[1].status is ChainStatus.CANCELLED
-    assert generator.cancels == [f"req-2-chain1"]
+    assert generator.cancels == ["req-2-chain1"]
     on_disk = json.loads((store.folder(session.id) / SESSION_FILE).read_text())
     assert on_disk["status"] == "cancelled"
 

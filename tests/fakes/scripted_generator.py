@@ -8,7 +8,12 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from scenemaker_desktop.engine.backends.base import ClipJob, ClipProgress, ClipResult, ProgressCallback
+from scenemaker_desktop.engine.backends.base import (
+    ClipJob,
+    ClipProgress,
+    ClipResult,
+    ProgressCallback,
+)
 from scenemaker_desktop.engine.cancel import CancelToken
 from scenemaker_desktop.engine.errors import GenerationError
 from scenemaker_desktop.engine.media.ffmpeg_bin import run_ffmpeg
@@ -19,12 +24,26 @@ FRAMES = 12
 def render_clip(image: Path, dest: Path, frames: int = FRAMES) -> None:
     """A short zoom over ``image``: 160x90, 12 fps, H.264."""
     tmp = dest.with_name(dest.stem + ".part.mp4")
-    run_ffmpeg([
-        "-y", "-loop", "1", "-i", str(image),
-        "-vf", "scale=320:180,zoompan=z='1+0.01*on':d=1:s=160x90:fps=12",
-        "-frames:v", str(frames), "-c:v", "libx264", "-preset", "ultrafast",
-        "-pix_fmt", "yuv420p", str(tmp),
-    ])
+    run_ffmpeg(
+        [
+            "-y",
+            "-loop",
+            "1",
+            "-i",
+            str(image),
+            "-vf",
+            "scale=320:180,zoompan=z='1+0.01*on':d=1:s=160x90:fps=12",
+            "-frames:v",
+            str(frames),
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            "-pix_fmt",
+            "yuv420p",
+            str(tmp),
+        ]
+    )
     tmp.replace(dest)
 
 
@@ -44,8 +63,9 @@ class ScriptedGenerator:
         self.submits.append(job.chain_index)
         return f"req-{next(self._ids)}-chain{job.chain_index}"
 
-    def wait(self, request_id: str, job: ClipJob, on_progress: ProgressCallback,
-             cancel: CancelToken) -> ClipResult:
+    def wait(
+        self, request_id: str, job: ClipJob, on_progress: ProgressCallback, cancel: CancelToken
+    ) -> ClipResult:
         self.waits.append(request_id)
         on_progress(ClipProgress(None, "In queue", queue_position=1))
         if job.chain_index == self.stall_on_chain:
