@@ -4,6 +4,8 @@ Both render a 720p, 5 s, 25 fps push-in of the same detailed 1920x1080 image to
 H.264. zoompan (with -preset ultrafast) is the quick-and-jittery baseline: it
 snaps the crop to whole pixels, which is why we do not use it. The ratio
 (ours / baseline, in frames per second) is what to watch; the target is >= 0.7.
+Runs are interleaved and the best of each is kept; CPU ms per frame (this
+process plus ffmpeg) is printed too, as it moves less with other load.
 
 Run: .venv/bin/python bench/bench_local_render.py [--repeat 3]
 """

@@ -227,6 +227,8 @@ class _SessionRun:
             output=self.folder / CHAINS_DIR / f"chain_{chain.index + 1:02d}.mp4",
             continuation=continuation,
             negative_prompt=str(self.request.params.get("negative_prompt", "")),
+            action=self.request.action,
+            num_chains=len(self.session.chains),
         )
 
     def _generate(self, chain: Chain, label: str, start: float, width: float) -> ClipResult:

@@ -268,6 +268,18 @@ def test_missing_source_is_a_generation_error(tmp_path: Path) -> None:
         _render(_job(tmp_path / "gone.png", tmp_path / "clip.mp4", TINY))
 
 
+def test_unsupported_parameter_value_is_a_generation_error(source: Path, tmp_path: Path) -> None:
+    with pytest.raises(GenerationError, match="unsupported parameter value"):
+        _render(_job(source, tmp_path / "clip.mp4", {**TINY, "resolution": "4k"}))
+
+
+def test_transparent_source_is_flattened_like_image_intake(tmp_path: Path) -> None:
+    clear = tmp_path / "clear.png"
+    Image.new("RGBA", (320, 180), (0, 0, 0, 0)).save(clear)
+    frames = _frames(_render(_job(clear, tmp_path / "clip.mp4", TINY)).video)
+    assert min(ImageStat.Stat(frames[0]).mean) > 250
+
+
 def test_ffmpeg_failure_is_a_generation_error_with_its_last_line(
     source: Path, tmp_path: Path
 ) -> None:

@@ -49,6 +49,9 @@ def clips(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         "timescale_90k": grey_clip(
             folder / "tb90k.mp4", 24, extra=["-video_track_timescale", "90000"]
         ),
+        "bt709": grey_clip(
+            folder / "bt709.mp4", 6, extra=["-colorspace", "bt709", "-color_range", "pc"]
+        ),
         "text": text,
         "empty": empty,
         "missing": folder / "missing.mp4",
@@ -195,6 +198,16 @@ def test_fast_assembly_falls_back_when_time_bases_differ(
     assert result.encodes == 1
     assert (info.frame_count, info.fps) == (54, 24.0)
     assert abs(info.duration - 54 / 24) <= FRAME
+
+
+def test_fast_assembly_falls_back_when_colour_tags_differ(
+    clips: dict[str, Path], tmp_path: Path
+) -> None:
+    # copied as-is, the second clip would be shown with the first clip's colour range
+    result = assemble(
+        [ClipCut(clips["up"]), ClipCut(clips["bt709"])], tmp_path / "f.mp4", SeamMode.FAST
+    )
+    assert (result.encodes, probe(result.path).frame_count) == (1, 36)
 
 
 @pytest.mark.parametrize("mode", list(SeamMode))

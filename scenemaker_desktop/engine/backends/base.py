@@ -34,6 +34,10 @@ class ClipJob:
     """For chain k>0: ``{"previous_state": <ClipResult.state of chain k-1>,
     "seed_frame_index": <index of the seed frame in chain k-1's clip>}``."""
     negative_prompt: str = ""
+    action: str = ""
+    """The user's own action text (the prompt may add description that misleads keyword use)."""
+    num_chains: int = 1
+    """Chains in the session: a generator may ease in on the first and out on the last only."""
 
 
 @dataclass(frozen=True)

@@ -172,13 +172,17 @@ class CameraPath:
 
     def pose(self, t: float) -> CameraPose:
         """The pose at clip time ``t`` in [0, 1]."""
+        # Clamping is a no-op by construction; it only absorbs float rounding.
+        return CameraPose(*self.unclamped(t)).clamped()
+
+    def unclamped(self, t: float) -> tuple[float, float, float]:
+        """(zoom, cx, cy) at clip time ``t`` straight from the formula."""
         e = smootherstep(t)
         arc = 4.0 * e * (1.0 - e)
         zoom = math.exp(math.log(self.start.zoom) * (1.0 - e) + math.log(self.end.zoom) * e)
         cx = self.start.cx + (self.end.cx - self.start.cx) * e + self.bulge[0] * arc
         cy = self.start.cy + (self.end.cy - self.start.cy) * e + self.bulge[1] * arc
-        # A no-op by construction; it only absorbs float rounding at the edges.
-        return CameraPose(zoom, cx, cy).clamped()
+        return zoom, cx, cy
 
     @property
     def max_zoom(self) -> float:
@@ -351,16 +355,12 @@ def _fitted_bulge(path: CameraPath, bulge: tuple[float, float]) -> CameraPath:
         )
         if all(_inside(candidate, i / 32) for i in range(33)):
             return candidate
-    return path
+    return path  # not reached: with no arc the path is a straight line between valid ends
 
 
 def _inside(path: CameraPath, t: float) -> bool:
-    e = smootherstep(t)
-    arc = 4.0 * e * (1.0 - e)
-    zoom = math.exp(math.log(path.start.zoom) * (1.0 - e) + math.log(path.end.zoom) * e)
+    zoom, cx, cy = path.unclamped(t)
     room = 0.5 - 0.5 / zoom + 1e-9
-    cx = path.start.cx + (path.end.cx - path.start.cx) * e + path.bulge[0] * arc
-    cy = path.start.cy + (path.end.cy - path.start.cy) * e + path.bulge[1] * arc
     return abs(cx - 0.5) <= room and abs(cy - 0.5) <= room
 
 

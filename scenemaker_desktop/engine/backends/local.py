@@ -29,6 +29,7 @@ from scenemaker_desktop.engine.backends.camera import (
 from scenemaker_desktop.engine.backends.local_render import Planes, render_clip
 from scenemaker_desktop.engine.cancel import CancelToken
 from scenemaker_desktop.engine.errors import GenerationError
+from scenemaker_desktop.engine.images import DECODE_ERRORS, flatten_to_rgb
 
 SHORT_SIDES = {"360p": 360, "480p": 480, "720p": 720, "1080p": 1080}
 ASPECT_RATIOS = {"16:9": 16 / 9, "9:16": 9 / 16, "1:1": 1.0, "4:3": 4 / 3, "3:4": 3 / 4}
@@ -69,21 +70,26 @@ def output_size(resolution: str, aspect_ratio: str) -> tuple[int, int]:
 def read_settings(
     params: Mapping[str, Any], prompt: str, source_size: tuple[int, int]
 ) -> RenderSettings:
+    """The render settings for validated ``params`` (defaults as in the catalog)."""
     aspect = str(params.get("aspect_ratio", "auto"))
     if aspect == "auto":
         aspect = nearest_aspect(*source_size)
-    width, height = output_size(str(params.get("resolution", "720p")), aspect)
     move_name = str(params.get("camera_move", "auto"))
-    return RenderSettings(
-        width=width,
-        height=height,
-        aspect_ratio=aspect,
-        fps=int(params.get("fps", 24)),
-        duration=int(params.get("duration", 5)),
-        strength=float(params.get("motion_strength", 0.5)),
-        move=choose_move(prompt) if move_name == "auto" else CameraMove(move_name),
-        quality_preservation=bool(params.get("quality_preservation", True)),
-    )
+    try:
+        width, height = output_size(str(params.get("resolution", "720p")), aspect)
+        return RenderSettings(
+            width=width,
+            height=height,
+            aspect_ratio=aspect,
+            fps=int(params.get("fps", 24)),
+            duration=int(params.get("duration", 5)),
+            strength=float(params.get("motion_strength", 0.5)),
+            move=choose_move(prompt) if move_name == "auto" else CameraMove(move_name),
+            quality_preservation=bool(params.get("quality_preservation", True)),
+        )
+    except (KeyError, ValueError, TypeError) as exc:
+        # Validation should have caught this; say which value, not where it broke.
+        raise GenerationError(f"local: unsupported parameter value {exc}") from exc
 
 
 def pose_at_frame(state: Mapping[str, Any], index: int) -> CameraPose:
@@ -142,18 +148,23 @@ class LocalPreviewGenerator:
             on_progress=on_progress,
             cancel=cancel,
         )
-        state = {
-            **path.to_dict(),
-            "generator": self.model_id,
-            "motion_strength": settings.strength,
-            "frame_count": settings.frame_count,
-            "fps": settings.fps,
-            "width": settings.width,
-            "height": settings.height,
-            "aspect_ratio": settings.aspect_ratio,
-            "rendered_from": "source" if from_source else "seed",
-        }
+        state = _state(path, settings, "source" if from_source else "seed")
         return ClipResult(video=Path(job.output), state=state, cost_usd=0.0)
+
+
+def _state(path: CameraPath, settings: RenderSettings, rendered_from: str) -> dict[str, Any]:
+    """What the next chain (and ``pose_at_frame``) needs to know about this clip."""
+    return {
+        **path.to_dict(),
+        "generator": LocalPreviewGenerator.model_id,
+        "motion_strength": settings.strength,
+        "frame_count": settings.frame_count,
+        "fps": settings.fps,
+        "width": settings.width,
+        "height": settings.height,
+        "aspect_ratio": settings.aspect_ratio,
+        "rendered_from": rendered_from,
+    }
 
 
 def _continuation(job: ClipJob) -> tuple[CameraPath | None, CameraPose | None]:
@@ -177,8 +188,10 @@ def _load_rgb(path: Path) -> Image.Image:
     try:
         with Image.open(path) as opened:
             opened.load()
-            image = ImageOps.exif_transpose(opened) or opened
-            return image.convert("RGB")
-    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as exc:
+            upright = ImageOps.exif_transpose(opened) or opened
+            # Same flattening as image intake (16-bit scaled, alpha on white), so a
+            # source that skipped intake still looks like it would after it.
+            return flatten_to_rgb(upright)
+    except (*DECODE_ERRORS, Image.DecompressionBombError) as exc:
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise GenerationError(f"local: cannot read the image {Path(path).name}: {reason}") from exc

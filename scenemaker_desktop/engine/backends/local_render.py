@@ -10,7 +10,7 @@ a time), piped as raw yuv420p into one ffmpeg/libx264 process.
 Why planes rather than RGB frames: resizing an RGB image costs Pillow four
 channels per pixel, the quarter-size chroma planes cost half a channel, and
 ffmpeg then has no colour conversion to do. On the 2-core reference machine
-that cut the CPU per 720p frame by about a quarter (see bench/bench_local_render.py).
+that cut the CPU per 720p frame by about a quarter (bench/bench_local_render.py).
 """
 
 from __future__ import annotations
@@ -36,6 +36,11 @@ from scenemaker_desktop.engine.cancel import CancelToken
 from scenemaker_desktop.engine.errors import Cancelled, GenerationError
 from scenemaker_desktop.engine.media.ffmpeg_bin import ffmpeg_exe, last_error_line
 
+# The resizes already take about half the CPU of a frame, and each step up from
+# ultrafast (superfast, then veryfast) roughly doubles the encoder's share; on a
+# 2-core machine that costs a third to a half of the frame rate. At CRF 20
+# ultrafast looks the same on these slow, smooth moves; it only spends more bits
+# (no CABAC, no deblocking), and assembly can re-encode.
 X264_PRESET = "ultrafast"
 X264_CRF = "20"
 RENDER_WORKERS = 2  # Pillow releases the GIL while resizing, so two really overlap

@@ -64,6 +64,8 @@ class ClipCut:
 
 @dataclass(frozen=True)
 class AssemblyResult:
+    """The final video; ``encodes`` counts video encodes (0 for a pure stream copy)."""
+
     path: Path
     frame_count: int
     duration: float
@@ -96,6 +98,7 @@ def assemble(
     ``crossfade`` (seconds, EXACT only) blends each clip into the next; the
     result is shorter by one crossfade per seam. ``on_progress`` gets 0..1.
     """
+    mode = SeamMode(mode)  # also takes "exact" / "fast" as stored in settings
     _check_inputs(clips, crossfade)
     if mode is SeamMode.FAST and crossfade > 0:
         raise ValidationError("crossfade needs exact seams: choose exact seams or no crossfade")
@@ -141,7 +144,7 @@ def _assemble_fast(
         done = run_ffmpeg(args, cancel=cancel)
     # ffmpeg's final "frame=" counts copied packets: one per frame for H.264 clips
     counts = _FRAMES.findall(done.stderr)
-    frames = int(counts[-1]) if counts else 0
+    frames = int(counts[-1]) if counts else probe(dest).frame_count
     return AssemblyResult(dest, frames, frames / float(_frame_rate(shapes[0].fps)), encodes=0)
 
 

@@ -14,6 +14,7 @@ import queue
 import subprocess
 import tempfile
 import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import IO
@@ -96,19 +97,21 @@ def _run(
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
     ) as proc:
-        threads = [threading.Thread(target=_read_all, args=(proc.stderr, err), daemon=True)]
+        readers = [threading.Thread(target=_read_all, args=(proc.stderr, err), daemon=True)]
         if on_time is None:
-            threads.append(threading.Thread(target=_read_all, args=(proc.stdout, out), daemon=True))
+            readers.append(threading.Thread(target=_read_all, args=(proc.stdout, out), daemon=True))
         else:
             progress = (proc.stdout, times, out)
-            threads.append(threading.Thread(target=_read_progress, args=progress, daemon=True))
+            readers.append(threading.Thread(target=_read_progress, args=progress, daemon=True))
+        threads = list(readers)
         if input_bytes is not None:
             feed = (proc.stdin, input_bytes)
             threads.append(threading.Thread(target=_feed, args=feed, daemon=True))
         for thread in threads:
             thread.start()
         try:
-            _follow(proc, threads, times, on_time or (lambda _seconds: None), cancel, timeout)
+            _follow(proc, readers, times, on_time or (lambda _seconds: None), cancel, timeout)
+            threads[-1].join()  # the feeder, if any, is done once ffmpeg has exited
         except BaseException:
             proc.kill()
             proc.wait()
@@ -123,33 +126,39 @@ def _run(
 
 def _follow(
     proc: subprocess.Popen[bytes],
-    threads: list[threading.Thread],
+    readers: list[threading.Thread],
     times: queue.Queue[float],
     on_time: Callable[[float], None],
     cancel: CancelToken | None,
     timeout: float,
 ) -> None:
     """Wait for ``proc``; deliver progress; stop on cancel (even one seen after it ended)."""
-    waited = 0.0
-    step = 0.1
+    deadline = time.monotonic() + timeout
     while True:
-        try:
-            proc.wait(timeout=step)
-            done = True
-        except subprocess.TimeoutExpired:
-            done = False
-        if done:
-            for thread in threads:
-                thread.join()
+        done = _finished(proc, readers, step=0.1)
         while not times.empty():
             on_time(times.get_nowait())
         if cancel is not None and cancel.cancelled:
             raise Cancelled()
         if done:
             return
-        waited += step
-        if waited >= timeout:
+        if time.monotonic() >= deadline:
             raise MediaError(f"ffmpeg took longer than {timeout:.0f} s")
+
+
+def _finished(proc: subprocess.Popen[bytes], readers: list[threading.Thread], step: float) -> bool:
+    # Waiting on the pipe readers wakes us the moment ffmpeg closes its output;
+    # Popen.wait(timeout) polls with sleeps of up to 50 ms, which doubled the
+    # cost of a quick stream copy.
+    for reader in readers:
+        reader.join(timeout=step)
+        if reader.is_alive():
+            return False
+    try:
+        proc.wait(timeout=step)
+    except subprocess.TimeoutExpired:
+        return False
+    return True
 
 
 def _feed(stream: IO[bytes], data: bytes) -> None:

@@ -59,8 +59,9 @@ def extract_frame(video: Path, index: int, dest: Path, cancel: CancelToken | Non
 def sharpness(image: Image.Image) -> float:
     """Edge strength of ``image``: the RMS of its Laplacian on grey levels.
 
-    RMS rather than the usual variance so scores scale with edge contrast, and a
-    tolerance of 90 % means "edges 90 % as strong", not 95 % (the square root of 0.9).
+    RMS rather than the usual variance so scores scale with edge contrast and
+    SHARPNESS_TOLERANCE reads as "edges at least 90 % as strong" (applied to a
+    variance, 0.9 would demand about 95 %).
     """
     grey = image.convert("L")
     return float(ImageStat.Stat(grey.filter(_LAPLACIAN)).stddev[0])
@@ -164,7 +165,7 @@ def _open_image(source: Path) -> Image.Image | None:
             return ImageOps.exif_transpose(image)
     except UnidentifiedImageError:
         return None
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, Image.DecompressionBombError) as exc:
         raise MediaError(f"cannot read {Path(source).name}: {exc}") from exc
 
 

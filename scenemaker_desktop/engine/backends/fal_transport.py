@@ -1,0 +1,234 @@
+"""The network side of the fal backend: bounded retries, the seed upload, the clip download.
+
+Every call has a timeout and a bounded number of tries, and every wait between
+tries (and every downloaded chunk) looks at the cancel token, so nothing here
+can keep a cancelled or stalled session alive.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import os
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TypeVar
+from urllib.parse import urlsplit
+
+import httpx
+from fal_client.client import FalClientHTTPError
+from PIL import Image, UnidentifiedImageError
+
+from scenemaker_desktop.engine.backends.fal_errors import (
+    FalErrors,
+    is_transient,
+    retry_after,
+)
+from scenemaker_desktop.engine.cancel import CancelToken
+from scenemaker_desktop.engine.errors import Cancelled, MediaError
+from scenemaker_desktop.engine.media.probe import VideoInfo, probe
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+MB = 1024 * 1024
+JPEG_ABOVE_BYTES = 1_500_000
+"""Seed images bigger than this go up as JPEG (see ``seed_upload``)."""
+MAX_UPLOAD_SIDE = 2560
+"""Longest side sent to fal: every model renders at most 1080p, so more only costs upload time."""
+
+
+@dataclass(frozen=True)
+class FalLimits:
+    """How long and how often the fal backend tries. Defaults suit real fal; tests shrink them."""
+
+    attempts: int = 5
+    """Tries per call (status, result, submit, upload, download) before giving up."""
+    backoff_base: float = 0.5
+    backoff_max: float = 8.0
+    first_poll_interval: float = 0.25
+    """Polls start quick (fast queue feedback) and slow down to ``poll_interval``."""
+    poll_interval: float = 1.0
+    max_wait_seconds: float = 30 * 60
+    request_timeout: float = 60.0
+    """Submit and upload timeout (fal-client's ``default_timeout``)."""
+    download_read_timeout: float = 30.0
+    """Longest silence while downloading (a stalled read also delays a cancel this long)."""
+    download_deadline: float = 15 * 60
+    max_download_bytes: int = 500 * MB
+
+
+def with_retries(
+    call: Callable[[], T],
+    *,
+    what: str,
+    errors: FalErrors,
+    limits: FalLimits,
+    cancel: CancelToken,
+    request_id: str | None = None,
+) -> T:
+    """Run ``call``; retry transient failures with back-off; raise GenerationError otherwise.
+
+    Back-off follows the server's Retry-After when given, else doubles from
+    ``backoff_base``; both are capped at ``backoff_max`` and cut short by cancel.
+    """
+    attempt = 0
+    while True:
+        attempt += 1
+        cancel.raise_if_cancelled()
+        try:
+            return call()
+        except (httpx.HTTPError, FalClientHTTPError) as exc:
+            # Not chained ("from None"): fal's answer could quote the key, and a --debug
+            # traceback would print it. The masked original goes to the debug log instead.
+            if not is_transient(exc):
+                log.debug("fal %s failed: %s", what, errors.line(repr(exc)))
+                raise errors.translate(exc, what, request_id) from None
+            if attempt >= limits.attempts:
+                log.debug("fal %s failed: %s", what, errors.line(repr(exc)))
+                raise errors.exhausted(exc, what, attempt) from None
+            delay = _delay(exc, attempt, limits)
+            log.info(
+                "fal %s failed (%s); try %d in %.1f s", what, type(exc).__name__, attempt + 1, delay
+            )
+            if cancel.wait(delay):
+                raise Cancelled() from None
+        except (ValueError, KeyError, TypeError) as exc:
+            # fal-client parses answers without checking them (JSON, "status" keys).
+            raise errors.unreadable(what) from exc
+
+
+def _delay(exc: BaseException, attempt: int, limits: FalLimits) -> float:
+    asked = retry_after(exc)
+    if asked is None:
+        asked = limits.backoff_base * 2 ** (attempt - 1)
+    return min(asked, limits.backoff_max)
+
+
+# -- the seed image ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Upload:
+    data: bytes
+    content_type: str
+    file_name: str
+
+
+def seed_upload(path: Path) -> Upload:
+    """The bytes to upload for a seed image.
+
+    Small PNGs and JPEGs go up untouched. Larger ones (a normalised 24 MP input
+    is a ~40 MB PNG) become a quality-95 JPEG without chroma subsampling, no
+    longer than ``MAX_UPLOAD_SIDE``: visually lossless for a video model that
+    renders at most 1080p, and 10-50x less to upload on a home connection.
+    Done in memory, so no temp file is left behind.
+    """
+    try:
+        size = path.stat().st_size
+        with Image.open(path) as image:
+            kind, longest = image.format, max(image.size)
+            small = size <= JPEG_ABOVE_BYTES and longest <= MAX_UPLOAD_SIDE
+            if small and kind in ("PNG", "JPEG"):
+                return Upload(path.read_bytes(), f"image/{kind.lower()}", path.name)
+            rgb = image.convert("RGB")
+    except (OSError, UnidentifiedImageError) as exc:
+        raise MediaError(f"cannot read the seed image {path.name}: {exc}") from None
+    if longest > MAX_UPLOAD_SIDE:
+        rgb.thumbnail((MAX_UPLOAD_SIDE, MAX_UPLOAD_SIDE), Image.Resampling.LANCZOS)
+    buffer = io.BytesIO()
+    # No optimize=True: Pillow then needs the whole JPEG in one buffer of w*h*2 bytes,
+    # which a noisy image at quality 95 without subsampling can exceed.
+    rgb.save(buffer, format="JPEG", quality=95, subsampling=0)
+    return Upload(buffer.getvalue(), "image/jpeg", path.stem + ".jpg")
+
+
+# -- the finished clip ---------------------------------------------------------------
+
+
+def download_video(
+    url: str,
+    dest: Path,
+    *,
+    errors: FalErrors,
+    limits: FalLimits,
+    cancel: CancelToken,
+) -> VideoInfo:
+    """Stream ``url`` into ``dest`` atomically (temp, fsync, rename); check it is a video."""
+    parts = urlsplit(str(url))
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise errors.error("fal's answer holds no usable video address", retryable=False)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    part = dest.with_name(f".{dest.stem}.{uuid.uuid4().hex[:8]}.part.mp4")
+    try:
+        with_retries(
+            lambda: _fetch(url, part, errors, limits, cancel),
+            what="clip download",
+            errors=errors,
+            limits=limits,
+            cancel=cancel,
+        )
+        info = _check_video(part, errors)
+        os.replace(part, dest)
+        return info
+    finally:
+        part.unlink(missing_ok=True)
+
+
+def _fetch(url: str, part: Path, errors: FalErrors, limits: FalLimits, cancel: CancelToken) -> int:
+    deadline = time.monotonic() + limits.download_deadline
+    timeout = httpx.Timeout(limits.download_read_timeout, connect=10.0)
+    with (
+        httpx.Client(timeout=timeout, follow_redirects=True) as http,
+        http.stream("GET", url) as response,
+    ):
+        if response.is_error:
+            response.read()  # so the error can quote fal's detail once the stream is closed
+            response.raise_for_status()
+        _refuse_oversize(response.headers.get("content-length"), errors, limits)
+        total = 0
+        with open(part, "wb") as out:
+            # No chunk size: httpx would buffer up to it, and cancel waits for each chunk.
+            for chunk in response.iter_bytes():
+                cancel.raise_if_cancelled()
+                total += len(chunk)
+                _refuse_oversize(total, errors, limits)
+                if time.monotonic() > deadline:
+                    raise errors.error(
+                        f"downloading the clip took longer than {limits.download_deadline:g} s; "
+                        "resume the session to try again",
+                        retryable=True,
+                    )
+                out.write(chunk)
+            out.flush()
+            os.fsync(out.fileno())
+    return total
+
+
+def _refuse_oversize(size: int | str | None, errors: FalErrors, limits: FalLimits) -> None:
+    try:
+        value = int(size) if size is not None else 0
+    except ValueError:
+        return
+    if value > limits.max_download_bytes:
+        raise errors.error(
+            f"fal's clip is larger than {_human(limits.max_download_bytes)}; not downloading it",
+            retryable=False,
+        )
+
+
+def _human(size: int) -> str:
+    return f"{size / MB:g} MB" if size >= MB else f"{size:,} bytes"
+
+
+def _check_video(path: Path, errors: FalErrors) -> VideoInfo:
+    try:
+        info = probe(path)
+    except MediaError:
+        info = None
+    if info is None or info.frame_count <= 0:
+        raise errors.error("fal's clip is not a playable video", retryable=False)
+    return info

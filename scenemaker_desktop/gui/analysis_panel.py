@@ -1,0 +1,135 @@
+"""The action and the five analysis fields: filled by Analyze, always editable."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QFontMetrics
+from PySide6.QtWidgets import (
+    QFormLayout,
+    QHBoxLayout,
+    QPlainTextEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from scenemaker_desktop.engine.vision.base import ImageAnalysis
+from scenemaker_desktop.gui.theme import icon
+from scenemaker_desktop.gui.widgets import label
+
+FIELDS = (
+    ("theme", "Theme", "The overall mood and genre"),
+    ("background", "Background", "Where the scene takes place"),
+    ("main_subject", "Main subject", "Who or what the clip is about"),
+    ("tone_and_color", "Tone & colour", "Light, palette and contrast to keep"),
+)
+SOURCE_NAMES = {"offline": "offline analysis", "openai": "OpenAI vision"}
+
+
+class TextField(QPlainTextEdit):
+    """A plain-text box that grows with its text between ``lines`` and ``max_lines``."""
+
+    def __init__(
+        self, lines: int, placeholder: str, parent: QWidget | None = None, max_lines: int = 5
+    ) -> None:
+        super().__init__(parent)
+        self._min_lines, self._max_lines = lines, max(lines, max_lines)
+        self.setPlaceholderText(placeholder)
+        self.setTabChangesFocus(True)
+        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
+        self.textChanged.connect(self._fit)
+        self._fit()
+
+    def text(self) -> str:
+        return " ".join(self.toPlainText().split())
+
+    def _line_count(self) -> int:
+        count, block = 0, self.document().begin()
+        while block.isValid():
+            layout = block.layout()
+            count += max(1, layout.lineCount() if layout is not None else 1)
+            block = block.next()
+        return count
+
+    def _fit(self) -> None:
+        lines = min(max(self._line_count(), self._min_lines), self._max_lines)
+        spacing = QFontMetrics(self.font()).lineSpacing()
+        margins = self.contentsMargins().top() + self.contentsMargins().bottom()
+        height = lines * spacing + margins + 2 * int(self.document().documentMargin()) + 4
+        if self.height() != height:
+            self.setFixedHeight(height)
+
+    def resizeEvent(self, event: object) -> None:
+        super().resizeEvent(event)
+        self._fit()
+
+
+class AnalysisPanel(QWidget):
+    analyse_requested = Signal()
+    changed = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(8)
+        self.action = TextField(2, 'What happens? e.g. "she turns and walks into the fog"')
+        self.action.setToolTip("The action direction: what happens over the whole video.")
+        layout.addWidget(label("Action", "heading"))
+        layout.addWidget(self.action)
+        layout.addLayout(self._analyse_row())
+        self.fields: dict[str, TextField] = {}
+        form = QFormLayout()
+        form.setSpacing(8)
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapAllRows)
+        for key, title, tip in FIELDS:
+            box = TextField(1, tip, max_lines=4)
+            box.setToolTip(tip)
+            box.textChanged.connect(self.changed)
+            self.fields[key] = box
+            form.addRow(label(title, "muted"), box)
+        layout.addLayout(form)
+        self.action.textChanged.connect(self.changed)
+
+    def _analyse_row(self) -> QHBoxLayout:
+        row = QHBoxLayout()
+        row.setSpacing(8)
+        self.analyse_button = QPushButton(icon("analyze"), "Analyze")
+        self.analyse_button.setToolTip("Describe the image (runs by itself when an image arrives)")
+        self.analyse_button.clicked.connect(self.analyse_requested)
+        self.analyse_button.setEnabled(False)
+        self.status = label("Drop an image to analyse it", "hint")
+        row.addWidget(self.analyse_button)
+        row.addWidget(self.status, 1)
+        return row
+
+    def set_busy(self) -> None:
+        self.analyse_button.setEnabled(False)
+        self.status.setText("Analysing…")
+
+    def set_ready(self, ready: bool) -> None:
+        self.analyse_button.setEnabled(ready)
+
+    def set_analysis(self, analysis: ImageAnalysis, source: str) -> None:
+        """Fill every field; the action only when the artist has not typed one."""
+        for key, box in self.fields.items():
+            box.setPlainText(getattr(analysis, key))
+        if not self.action.text() and analysis.action_direction:
+            self.action.setPlainText(analysis.action_direction)
+        self.status.setText(f"Filled by {SOURCE_NAMES.get(source, source)} · edit freely")
+        self.analyse_button.setEnabled(True)
+
+    def set_failed(self, message: str) -> None:
+        self.status.setText(message)
+        self.analyse_button.setEnabled(True)
+
+    def action_text(self) -> str:
+        return self.action.text()
+
+    def analysis_values(self) -> dict[str, str]:
+        return {key: box.text() for key, box in self.fields.items() if box.text()}
+
+    def set_values(self, action: str, analysis: dict[str, str]) -> None:
+        self.action.setPlainText(action)
+        for key, box in self.fields.items():
+            box.setPlainText(str(analysis.get(key, "")))

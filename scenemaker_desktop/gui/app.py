@@ -1,0 +1,87 @@
+"""Starting the desktop app: QApplication, theme, the window, and signals.
+
+SIGINT and SIGTERM close the window like the user would: running jobs are
+cancelled and saved as interrupted, then the app exits 0. Python runs signal
+handlers only between bytecodes, and Qt's event loop is C++, so a short
+QTimer keeps handing control back to Python.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import signal
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+
+from scenemaker_desktop import __version__
+
+log = logging.getLogger(__name__)
+SIGNAL_TICK_MS = 100
+
+
+def make_app() -> QApplication:
+    app = QApplication.instance()
+    if app is None:
+        app = QApplication(sys.argv[:1])
+    app.setApplicationName("SceneMaker")
+    app.setApplicationDisplayName("SceneMaker")
+    app.setOrganizationName("SceneMaker")
+    app.setApplicationVersion(__version__)
+    app.setDesktopFileName("scenemaker")
+    return app
+
+
+@contextlib.contextmanager
+def close_on_signals(app: QApplication, window: object) -> Iterator[None]:
+    """Treat SIGINT/SIGTERM as closing the window (DESIGN §2)."""
+
+    def close_everything() -> None:
+        window.close()  # type: ignore[attr-defined]
+        app.closeAllWindows()
+        app.quit()
+
+    def handler(signum: int, frame: object) -> None:
+        log.info("signal %s: closing", signum)
+        QTimer.singleShot(0, close_everything)
+
+    signals = [signal.SIGINT, signal.SIGTERM]
+    previous = {sig: signal.signal(sig, handler) for sig in signals}
+    tick = QTimer()
+    tick.timeout.connect(lambda: None)
+    tick.start(SIGNAL_TICK_MS)
+    try:
+        yield
+    finally:
+        tick.stop()
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+
+
+def run_app(image: str | None = None) -> int:
+    """Run the desktop app until its window closes; returns the exit code."""
+    from scenemaker_desktop.engine.studio import Studio
+    from scenemaker_desktop.gui.main_window import MainWindow
+    from scenemaker_desktop.gui.theme import apply_theme
+
+    app = make_app()
+    studio = Studio.from_environment()
+    apply_theme(app, studio.settings.theme)
+    window = MainWindow(studio)
+    window.show()
+    if image:
+        window.load_image(Path(image))
+    with close_on_signals(app, window):
+        code = app.exec()
+    if not window.shutdown_clean:
+        # A worker did not stop in time; the thread pool's destructor would wait for it
+        # forever. Sessions are safe on disk (atomic writes, kernel-released locks).
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    return code

@@ -1,0 +1,144 @@
+"""A strip of chain thumbnails that fill in as chains finish; clicking one plays it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QIcon, QImage, QPainter, QPixmap
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QHBoxLayout,
+    QScrollArea,
+    QToolButton,
+    QWidget,
+)
+
+from scenemaker_desktop.gui.theme import current_colours
+
+TILE = QSize(152, 86)
+FINAL = -1
+
+
+class ChainTile(QToolButton):
+    def __init__(self, index: int, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.index = index
+        self.video: Path | None = None
+        self.setObjectName("chainTile")
+        self.setCheckable(True)
+        self.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextUnderIcon)
+        self.setIconSize(TILE)
+        self.setFixedSize(TILE.width() + 14, TILE.height() + 34)
+        self.setEnabled(False)
+        self.show_pending("waiting")
+
+    @property
+    def caption(self) -> str:
+        return "Final video" if self.index == FINAL else f"Chain {self.index + 1}"
+
+    def show_pending(self, state: str) -> None:
+        self.video = None
+        self.setIcon(QIcon(_placeholder(self.caption if self.index == FINAL else state)))
+        self.setText(self.caption)
+        self.setEnabled(False)
+
+    def show_ready(self, image: QImage, video: Path, prompt: str = "") -> None:
+        self.video = video
+        if not image.isNull():
+            self.setIcon(QIcon(_fit(image)))
+        self.setText(self.caption)
+        self.setToolTip(prompt or self.caption)
+        self.setEnabled(True)
+
+    @property
+    def ready(self) -> bool:
+        return self.video is not None
+
+
+def _fit(image: QImage) -> QPixmap:
+    scaled = image.scaled(
+        TILE,
+        Qt.AspectRatioMode.KeepAspectRatioByExpanding,
+        Qt.TransformationMode.SmoothTransformation,
+    )
+    x = (scaled.width() - TILE.width()) // 2
+    y = (scaled.height() - TILE.height()) // 2
+    return QPixmap.fromImage(scaled.copy(x, y, TILE.width(), TILE.height()))
+
+
+def _placeholder(text: str) -> QPixmap:
+    colours = current_colours()
+    pixmap = QPixmap(TILE)
+    pixmap.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(pixmap)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.setBrush(_colour(colours["raised"]))
+    painter.setPen(_colour(colours["border"]))
+    painter.drawRoundedRect(pixmap.rect().adjusted(0, 0, -1, -1), 6, 6)
+    painter.setPen(_colour(colours["muted"]))
+    painter.drawText(pixmap.rect(), Qt.AlignmentFlag.AlignCenter, text)
+    painter.end()
+    return pixmap
+
+
+def _colour(value: str):
+    from PySide6.QtGui import QColor
+
+    return QColor(value)
+
+
+class ChainStrip(QScrollArea):
+    """One tile per chain plus the final video; emits ``play_requested(path)``."""
+
+    play_requested = Signal(Path)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("chainStrip")
+        self.setWidgetResizable(True)
+        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setFixedHeight(TILE.height() + 52)
+        self._inner = QWidget()
+        self._row = QHBoxLayout(self._inner)
+        self._row.setContentsMargins(0, 0, 0, 0)
+        self._row.setSpacing(10)
+        self._row.addStretch(1)
+        self.setWidget(self._inner)
+        self._group = QButtonGroup(self)
+        self._group.setExclusive(True)
+        self.tiles: list[ChainTile] = []
+        self.final: ChainTile | None = None
+
+    def reset(self, chains: int) -> None:
+        for tile in [*self.tiles, *([self.final] if self.final else [])]:
+            self._group.removeButton(tile)
+            tile.deleteLater()
+        self.tiles = [self._add(ChainTile(i)) for i in range(chains)]
+        self.final = self._add(ChainTile(FINAL)) if chains else None
+
+    def _add(self, tile: ChainTile) -> ChainTile:
+        self._row.insertWidget(self._row.count() - 1, tile)
+        self._group.addButton(tile)
+        tile.clicked.connect(lambda: self._clicked(tile))
+        return tile
+
+    def _clicked(self, tile: ChainTile) -> None:
+        if tile.video is not None:
+            self.play_requested.emit(tile.video)
+
+    def set_chain(self, index: int, image: QImage, video: Path, prompt: str = "") -> None:
+        if 0 <= index < len(self.tiles):
+            self.tiles[index].show_ready(image, video, prompt)
+
+    def set_running(self, index: int) -> None:
+        if 0 <= index < len(self.tiles) and not self.tiles[index].ready:
+            self.tiles[index].show_pending("rendering…")
+
+    def set_final(self, image: QImage, video: Path) -> None:
+        if self.final is not None:
+            self.final.show_ready(image, video, "The assembled video")
+            self.final.setChecked(True)
+
+    def ready_count(self) -> int:
+        return sum(1 for tile in self.tiles if tile.ready)

@@ -1,0 +1,151 @@
+"""Where the artist's image comes in: drag-and-drop, click to browse, or paste."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QMimeData, QSize, Qt, Signal
+from PySide6.QtGui import QDragEnterEvent, QDragLeaveEvent, QDropEvent, QImage, QMouseEvent
+from PySide6.QtWidgets import QFileDialog, QFrame, QLabel, QStackedLayout, QVBoxLayout, QWidget
+
+from scenemaker_desktop.gui.images import InputPreview
+from scenemaker_desktop.gui.theme import icon
+from scenemaker_desktop.gui.widgets import ImageView, label, set_state
+
+IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.webp *.bmp *.tif *.tiff *.gif);;All files (*)"
+HINT = "Drop an image here\nor click to browse · paste with Ctrl+V"
+
+
+def file_from_mime(mime: QMimeData) -> Path | None:
+    """The first local file named by dropped or pasted data."""
+    for url in mime.urls() if mime.hasUrls() else []:
+        if url.isLocalFile():
+            return Path(url.toLocalFile())
+    text = mime.text().strip() if mime.hasText() else ""
+    if text.startswith("file://"):
+        from PySide6.QtCore import QUrl
+
+        return Path(QUrl(text.splitlines()[0]).toLocalFile())
+    return None
+
+
+class DropZone(QFrame):
+    """Shows the input image; emits what the user handed over, never reads files itself."""
+
+    file_chosen = Signal(Path)
+    image_pasted = Signal(QImage)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("dropZone")
+        self.setAcceptDrops(True)
+        self.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.setMinimumHeight(220)
+        self.path: Path | None = None
+        self._build()
+
+    def _build(self) -> None:
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(10, 10, 10, 10)
+        outer.setSpacing(6)
+        self._stack = QStackedLayout()
+        self._stack.addWidget(self._empty_page())
+        self.view = ImageView(self)
+        self._stack.addWidget(self.view)
+        outer.addLayout(self._stack, 1)
+        self.caption = label("", "hint")
+        self.caption.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.message = label("", "error", wrap=True)
+        self.message.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.message.hide()
+        outer.addWidget(self.caption)
+        outer.addWidget(self.message)
+
+    def _empty_page(self) -> QWidget:
+        page = QWidget(self)
+        layout = QVBoxLayout(page)
+        layout.addStretch(1)
+        art = QLabel(page)
+        art.setPixmap(icon("image", "muted", 40).pixmap(QSize(40, 40)))
+        art.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.hint = label(HINT, "muted")
+        self.hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        layout.addWidget(art)
+        layout.addWidget(self.hint)
+        layout.addStretch(1)
+        return page
+
+    # -- what the window tells it ------------------------------------------------------
+
+    def show_loading(self, path: Path) -> None:
+        self.caption.setText(f"Checking {path.name}…")
+        self.message.hide()
+
+    def show_preview(self, preview: InputPreview) -> None:
+        self.path = preview.path
+        self.view.set_image(preview.image)
+        self._stack.setCurrentIndex(1)
+        self.caption.setText(
+            f"{preview.path.name} · {preview.width}×{preview.height} · {preview.format}"
+        )
+        self.message.hide()
+        set_state(self, "loaded", True)
+        set_state(self, "invalid", False)
+
+    def show_error(self, message: str) -> None:
+        """A refused file: say why, keep the image that was already there (if any)."""
+        self.message.setText(message)
+        self.message.show()
+        if self.path is None:
+            self.caption.setText("")
+        else:
+            self.caption.setText(f"Still using {self.path.name}")
+        set_state(self, "invalid", True)
+
+    def clear(self) -> None:
+        self.path = None
+        self.view.set_image(None)
+        self._stack.setCurrentIndex(0)
+        self.caption.setText("")
+        self.message.hide()
+        set_state(self, "loaded", False)
+        set_state(self, "invalid", False)
+
+    # -- what the user does ------------------------------------------------------------
+
+    def accept_mime(self, mime: QMimeData) -> bool:
+        """The drop and paste slot: a local file, else a bitmap. False when neither."""
+        path = file_from_mime(mime)
+        if path is not None:
+            self.file_chosen.emit(path)
+            return True
+        if mime.hasImage():
+            image = QImage(mime.imageData())
+            if not image.isNull():
+                self.image_pasted.emit(image)
+                return True
+        return False
+
+    def browse(self) -> None:
+        name, _ = QFileDialog.getOpenFileName(self, "Choose an image", "", IMAGE_FILTER)
+        if name:
+            self.file_chosen.emit(Path(name))
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        if event.button() == Qt.MouseButton.LeftButton:
+            self.browse()
+        super().mouseReleaseEvent(event)
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        mime = event.mimeData()
+        if file_from_mime(mime) is not None or mime.hasImage():
+            event.acceptProposedAction()
+            set_state(self, "hover", True)
+
+    def dragLeaveEvent(self, event: QDragLeaveEvent) -> None:
+        set_state(self, "hover", False)
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        set_state(self, "hover", False)
+        if self.accept_mime(event.mimeData()):
+            event.acceptProposedAction()

@@ -1,0 +1,148 @@
+"""The queue as the artist sees it: one row per job with progress and its actions."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QListWidget,
+    QListWidgetItem,
+    QProgressBar,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from scenemaker_desktop.gui.job_queue import Job, JobStatus
+from scenemaker_desktop.gui.theme import icon
+from scenemaker_desktop.gui.widgets import Chip, fmt_eta, label, set_state
+
+_BAR_STATE = {
+    JobStatus.COMPLETED: "completed",
+    JobStatus.FAILED: "failed",
+    JobStatus.CANCELLED: "stopped",
+    JobStatus.INTERRUPTED: "stopped",
+}
+
+
+class JobRow(QFrame):
+    """One job: title, status chip, progress bar, what it is doing, Cancel/Retry."""
+
+    def __init__(self, job: Job, list_: JobList) -> None:
+        super().__init__()
+        self.setObjectName("jobRow")
+        self.job = job
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(12, 10, 12, 10)
+        outer.setSpacing(6)
+        top = QHBoxLayout()
+        self.title = label("", "heading")
+        self.title.setStyleSheet("font-size: 10.5pt;")
+        self.chip = Chip()
+        top.addWidget(self.title, 1)
+        top.addWidget(self.chip)
+        outer.addLayout(top)
+        self.bar = QProgressBar()
+        self.bar.setRange(0, 1000)
+        self.bar.setTextVisible(False)
+        outer.addWidget(self.bar)
+        bottom = QHBoxLayout()
+        self.detail = label("", "hint")
+        self.detail.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.cancel_button = QPushButton(icon("cancel", "muted", 16), "Cancel")
+        self.cancel_button.setObjectName("flat")
+        self.cancel_button.clicked.connect(lambda: list_.cancel_requested.emit(self.job))
+        self.retry_button = QPushButton(icon("retry", "muted", 16), "Retry")
+        self.retry_button.setObjectName("flat")
+        self.retry_button.clicked.connect(lambda: list_.retry_requested.emit(self.job))
+        bottom.addWidget(self.detail, 1)
+        bottom.addWidget(self.cancel_button)
+        bottom.addWidget(self.retry_button)
+        outer.addLayout(bottom)
+        self.refresh()
+
+    def refresh(self) -> None:
+        job = self.job
+        metrics = self.title.fontMetrics()
+        self.title.setText(metrics.elidedText(job.title, Qt.TextElideMode.ElideRight, 320))
+        self.title.setToolTip(job.title)
+        self.chip.show_state(job.status.value, job.status.label)
+        self.bar.setValue(int(job.progress * 1000))
+        set_state(self.bar, "state", _BAR_STATE.get(job.status, "running"))
+        self.detail.setText(" · ".join(p for p in _details(job) if p))
+        self.detail.setToolTip(job.error or job.operation)
+        self.cancel_button.setVisible(job.can_cancel)
+        self.retry_button.setVisible(job.can_retry)
+        self.retry_button.setText(job.retry_label)
+        self.retry_button.setIcon(
+            icon("resume" if job.status is JobStatus.INTERRUPTED else "retry", "muted", 16)
+        )
+
+    def set_selected(self, selected: bool) -> None:
+        set_state(self, "selected", selected)
+
+
+def _details(job: Job) -> list[str]:
+    parts = [job.subtitle]
+    operation = job.operation
+    if len(operation) > 70:
+        operation = operation[:69] + "…"
+    parts.append(operation)
+    if job.queue_position is not None:
+        parts.append(f"fal queue position {job.queue_position}")
+    if job.status is JobStatus.RUNNING:
+        parts.append(fmt_eta(job.eta_seconds))
+    return parts
+
+
+class JobList(QListWidget):
+    """Newest job on top; selection picks the job whose previews are shown."""
+
+    cancel_requested = Signal(object)
+    retry_requested = Signal(object)
+    job_selected = Signal(object)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("jobList")
+        self.setSpacing(3)
+        self.setVerticalScrollMode(QListWidget.ScrollMode.ScrollPerPixel)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.rows: dict[int, JobRow] = {}
+        self._items: dict[int, QListWidgetItem] = {}
+        self.currentItemChanged.connect(self._current_changed)
+
+    def add_job(self, job: Job) -> None:
+        row = JobRow(job, self)
+        item = QListWidgetItem()
+        item.setSizeHint(QSize(200, row.sizeHint().height()))
+        item.setData(Qt.ItemDataRole.UserRole, job.id)
+        self.insertItem(0, item)
+        self.setItemWidget(item, row)
+        self.rows[job.id], self._items[job.id] = row, item
+        self.setCurrentItem(item)
+
+    def update_job(self, job: Job) -> None:
+        row = self.rows.get(job.id)
+        if row is not None:
+            row.refresh()
+
+    def select_job(self, job: Job) -> None:
+        item = self._items.get(job.id)
+        if item is not None:
+            self.setCurrentItem(item)
+
+    def selected_job(self) -> Job | None:
+        item = self.currentItem()
+        if item is None:
+            return None
+        row = self.rows.get(item.data(Qt.ItemDataRole.UserRole))
+        return row.job if row else None
+
+    def _current_changed(self, current: QListWidgetItem | None, previous: object) -> None:
+        for job_id, row in self.rows.items():
+            row.set_selected(self._items[job_id] is current)
+        job = self.selected_job()
+        if job is not None:
+            self.job_selected.emit(job)

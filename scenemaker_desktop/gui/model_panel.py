@@ -1,0 +1,202 @@
+"""The right-hand column: model picker, its generated form, chains, cost and Generate."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFormLayout,
+    QFrame,
+    QHBoxLayout,
+    QPushButton,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
+
+from scenemaker_desktop.engine.catalog import MODELS, SESSION_PARAMS, ModelSpec, get_model
+from scenemaker_desktop.gui.param_form import Control, ParamForm, make_control
+from scenemaker_desktop.gui.theme import icon
+from scenemaker_desktop.gui.widgets import MARGIN, label, repolish, section_title
+
+SESSION_KEY = "_session"
+
+
+class ModelPanel(QFrame):
+    """Emits ``changed`` on any edit and ``generate_requested`` on Generate."""
+
+    changed = Signal()
+    generate_requested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("card")
+        self._memory: dict[str, dict[str, Any]] = {}
+        self.form = ParamForm()
+        self.session_controls: dict[str, Control] = {}
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, MARGIN - 2, 0, MARGIN)
+        layout.setSpacing(10)
+        layout.addLayout(self._header())
+        layout.addWidget(self._scroll(), 1)
+        layout.addLayout(self._footer())
+        self.model_box.currentIndexChanged.connect(self._model_changed)
+        self.form.changed.connect(self.changed)
+        self._model_changed()
+
+    # -- layout ------------------------------------------------------------------------
+
+    def _padded(self) -> QVBoxLayout:
+        box = QVBoxLayout()
+        box.setContentsMargins(MARGIN, 0, MARGIN, 0)
+        box.setSpacing(8)
+        return box
+
+    def _header(self) -> QVBoxLayout:
+        box = self._padded()
+        box.addWidget(section_title("Model"))
+        self.model_box = QComboBox()
+        self.model_box.setObjectName("modelPicker")
+        for spec in MODELS:
+            self.model_box.addItem(spec.display_name, spec.id)
+        self.summary = label("", "hint", wrap=True)
+        self.key_note = label("", "error", wrap=True)
+        self.key_note.hide()
+        box.addWidget(self.model_box)
+        box.addWidget(self.summary)
+        box.addWidget(self.key_note)
+        return box
+
+    def _scroll(self) -> QScrollArea:
+        inner = QWidget()
+        box = QVBoxLayout(inner)
+        box.setContentsMargins(MARGIN, 4, MARGIN + 4, 4)
+        box.setSpacing(12)
+        box.addWidget(section_title("Parameters"))
+        box.addWidget(self.form)
+        box.addSpacing(6)
+        box.addWidget(section_title("Chain"))
+        box.addLayout(self._session_form())
+        box.addStretch(1)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setWidget(inner)
+        return scroll
+
+    def _session_form(self) -> QFormLayout:
+        form = QFormLayout()
+        form.setHorizontalSpacing(14)
+        form.setVerticalSpacing(10)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        for param in SESSION_PARAMS:
+            control = make_control(param, self.changed.emit)
+            self.session_controls[param.key] = control
+            caption = label(param.label, "muted")
+            caption.setToolTip(param.help)
+            form.addRow(caption, control.widget)
+        return form
+
+    def _footer(self) -> QVBoxLayout:
+        box = self._padded()
+        row = QHBoxLayout()
+        self.cost = label("$0.00", "cost")
+        self.cost_detail = label("", "hint", wrap=True)
+        self.cost_detail.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        row.addWidget(label("Estimated cost", "muted"))
+        row.addStretch(1)
+        row.addWidget(self.cost)
+        box.addLayout(row)
+        box.addWidget(self.cost_detail)
+        self.message = label("", "error", wrap=True)
+        self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.message.hide()
+        box.addWidget(self.message)
+        self.generate_button = QPushButton(icon("generate", "#ffffff"), "  Generate")
+        self.generate_button.setObjectName("primary")
+        self.generate_button.setToolTip("Add this job to the queue (Ctrl+Enter)")
+        self.generate_button.clicked.connect(self.generate_requested)
+        box.addWidget(self.generate_button)
+        self.shortcut_hint = label("Ctrl+Enter", "hint")
+        self.shortcut_hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        box.addWidget(self.shortcut_hint)
+        return box
+
+    # -- state -------------------------------------------------------------------------
+
+    def model_id(self) -> str:
+        return str(self.model_box.currentData())
+
+    def spec(self) -> ModelSpec:
+        return get_model(self.model_id())
+
+    def set_model(self, model_id: str) -> None:
+        index = self.model_box.findData(get_model(model_id).id)
+        if index >= 0:
+            self.model_box.setCurrentIndex(index)
+
+    def _model_changed(self) -> None:
+        if self.form.spec is not None:
+            self._memory[self.form.spec.id] = self.form.values()
+        spec = self.spec()
+        self.summary.setText(spec.summary)
+        self.form.set_model(spec, self._memory.get(spec.id, {}))
+        self.changed.emit()
+
+    def session_values(self) -> dict[str, Any]:
+        return {key: c.value() for key, c in self.session_controls.items()}
+
+    def overrides(self) -> dict[str, Any]:
+        """Model parameters plus chains, seam and crossfade, as build_request takes them."""
+        return {**self.form.values(), **self.session_values()}
+
+    def set_session_values(self, values: dict[str, Any]) -> None:
+        for key, value in values.items():
+            if key in self.session_controls:
+                self.session_controls[key].set_value(value)
+
+    def load(self, model_id: str, values: dict[str, Any]) -> None:
+        """Show ``model_id`` with ``values`` (remix, or the last-used parameters)."""
+        spec = get_model(model_id)
+        self._memory[spec.id] = dict(values)
+        if self.model_id() == spec.id:
+            self.form.set_values(values)
+        else:
+            self.set_model(spec.id)
+        self.set_session_values(values)
+
+    def remembered(self) -> dict[str, Any]:
+        """Every model's last values, for Settings.last_params."""
+        memory = dict(self._memory)
+        memory[self.model_id()] = self.form.values()
+        memory[SESSION_KEY] = self.session_values()
+        return memory
+
+    def restore(self, memory: dict[str, Any], model_id: str) -> None:
+        for key, values in memory.items():
+            if key != SESSION_KEY and isinstance(values, dict):
+                self._memory[key] = dict(values)
+        if isinstance(memory.get(SESSION_KEY), dict):
+            self.set_session_values(memory[SESSION_KEY])
+        if model_id:
+            self.set_model(model_id)
+        self.form.set_values(self._memory.get(self.model_id(), {}))
+
+    def show_verdict(
+        self, cost: str, detail: str, problem: str | None, level: str, ready: bool
+    ) -> None:
+        """What the window concluded from build_request: cost, the problem (if any)."""
+        self.cost.setText(cost)
+        self.cost_detail.setText(detail)
+        self.message.setText(problem or "")
+        self.message.setVisible(bool(problem))
+        if self.message.objectName() != level:
+            self.message.setObjectName(level)
+            repolish(self.message)
+        self.generate_button.setEnabled(ready)
+
+    def show_key_note(self, text: str | None) -> None:
+        self.key_note.setText(text or "")
+        self.key_note.setVisible(bool(text))

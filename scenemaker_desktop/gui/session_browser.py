@@ -1,0 +1,318 @@
+"""Every session folder at a glance: open, resume, remix, reveal, delete."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QIcon, QImage, QPixmap
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFrame,
+    QHBoxLayout,
+    QHeaderView,
+    QLineEdit,
+    QMessageBox,
+    QPushButton,
+    QSplitter,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from scenemaker_desktop.engine.sessions.model import Session
+from scenemaker_desktop.engine.sessions.store import SessionListing, SessionStore
+from scenemaker_desktop.gui.images import load_thumbnail
+from scenemaker_desktop.gui.preview_panel import describe_params, model_name
+from scenemaker_desktop.gui.theme import icon
+from scenemaker_desktop.gui.widgets import MARGIN, Chip, ImageView, card, label
+
+THUMB = QSize(96, 54)
+COLUMNS = ("Session", "Created", "Model", "Chains", "Status", "Cost")
+
+
+@dataclass(frozen=True)
+class SessionRow:
+    listing: SessionListing
+    folder: Path
+    thumbnail: QImage
+
+
+def load_rows(store: SessionStore) -> list[SessionRow]:
+    """All sessions with their thumbnails decoded (worker thread)."""
+    rows = []
+    for listing in store.list():
+        session = listing.session
+        thumb = QImage()
+        if session is not None and session.thumbnail:
+            thumb = load_thumbnail(store.folder(listing.id) / session.thumbnail, 320)
+        rows.append(SessionRow(listing, store.folder(listing.id), thumb))
+    return rows
+
+
+def created_text(session: Session) -> str:
+    try:
+        when = dt.datetime.fromisoformat(session.created_at).astimezone()
+    except ValueError:
+        return session.created_at
+    return when.strftime("%d %b %Y, %H:%M")
+
+
+class SessionBrowser(QWidget):
+    open_requested = Signal(str)
+    resume_requested = Signal(object)
+    remix_requested = Signal(object)
+    reveal_requested = Signal(Path)
+    delete_requested = Signal(str)
+    refresh_requested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.rows: dict[str, SessionRow] = {}
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(MARGIN, MARGIN, MARGIN, MARGIN)
+        layout.setSpacing(12)
+        layout.addLayout(self._title_row())
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.addWidget(self._table_card())
+        splitter.addWidget(self._details_card())
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 1)
+        splitter.setSizes([1000, 380])
+        layout.addWidget(splitter, 1)
+        self._show_details(None)
+
+    def _title_row(self) -> QHBoxLayout:
+        row = QHBoxLayout()
+        row.addWidget(label("Sessions", "pageTitle"))
+        self.count = label("", "muted")
+        row.addWidget(self.count)
+        row.addStretch(1)
+        self.search = QLineEdit()
+        self.search.setPlaceholderText("Filter by action, model or status")
+        self.search.setClearButtonEnabled(True)
+        self.search.setFixedWidth(300)
+        self.search.textChanged.connect(self._filter)
+        self.refresh_button = QPushButton(icon("refresh"), "Refresh")
+        self.refresh_button.clicked.connect(self.refresh_requested)
+        row.addWidget(self.search)
+        row.addWidget(self.refresh_button)
+        return row
+
+    def _table_card(self) -> QFrame:
+        frame, layout = card()
+        layout.setContentsMargins(6, 6, 6, 6)
+        self.table = QTreeWidget()
+        self.table.setObjectName("sessionTable")
+        self.table.setColumnCount(len(COLUMNS))
+        self.table.setHeaderLabels(COLUMNS)
+        self.table.setRootIsDecorated(False)
+        self.table.setIconSize(THUMB)
+        self.table.setUniformRowHeights(True)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        header = self.table.header()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        for column in range(1, len(COLUMNS)):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        self.table.currentItemChanged.connect(lambda *_: self._show_details(self.selected()))
+        self.table.itemDoubleClicked.connect(lambda *_: self._open())
+        self.empty = label("No sessions yet — generate one in the Studio.", "muted")
+        self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.empty, 1)
+        return frame
+
+    def _details_card(self) -> QFrame:
+        frame, layout = card("Details")
+        frame.setMinimumWidth(340)
+        self.preview = ImageView()
+        self.preview.setMinimumHeight(190)
+        self.detail_title = label("", "heading", wrap=True)
+        self.detail_chip = Chip()
+        self.detail_meta = label("", "muted", wrap=True)
+        self.detail_params = label("", "hint", wrap=True)
+        self.detail_error = label("", "error", wrap=True)
+        for widget in (self.preview, self.detail_title, self.detail_chip, self.detail_meta):
+            layout.addWidget(widget)
+        layout.addWidget(self.detail_params)
+        layout.addWidget(self.detail_error)
+        layout.addStretch(1)
+        self.buttons = {
+            "open": self._button("studio", "Open", self._open, primary=True),
+            "resume": self._button("resume", "Resume", self._resume),
+            "remix": self._button("remix", "Remix", self._remix),
+            "reveal": self._button("reveal", "Reveal in file manager", self._reveal),
+            "delete": self._button("trash", "Delete…", self._delete),
+        }
+        self.buttons["delete"].setObjectName("danger")
+        grid = QVBoxLayout()
+        grid.setSpacing(6)
+        top = QHBoxLayout()
+        for key in ("open", "resume", "remix"):
+            top.addWidget(self.buttons[key])
+        grid.addLayout(top)
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.buttons["reveal"], 1)
+        bottom.addWidget(self.buttons["delete"])
+        grid.addLayout(bottom)
+        layout.addLayout(grid)
+        return frame
+
+    def _button(self, icon_name: str, text: str, slot, primary: bool = False) -> QPushButton:
+        colour = "#ffffff" if primary else "text"
+        button = QPushButton(icon(icon_name, colour, 16), text)
+        if primary:
+            button.setObjectName("primary")
+        button.clicked.connect(slot)
+        return button
+
+    # -- data --------------------------------------------------------------------------
+
+    def set_rows(self, rows: list[SessionRow]) -> None:
+        keep = self.selected_id()
+        self.rows = {row.listing.id: row for row in rows}
+        self.table.clear()
+        for row in rows:
+            self.table.addTopLevelItem(self._item(row))
+        self.count.setText(f"{len(rows)} session{'s' if len(rows) != 1 else ''}")
+        self.table.setVisible(bool(rows))
+        self.empty.setVisible(not rows)
+        self._filter(self.search.text())
+        self.select(keep) if keep in self.rows else self._select_first()
+
+    def _item(self, row: SessionRow) -> QTreeWidgetItem:
+        listing, session = row.listing, row.listing.session
+        item = QTreeWidgetItem()
+        item.setData(0, Qt.ItemDataRole.UserRole, listing.id)
+        item.setSizeHint(0, QSize(THUMB.width(), THUMB.height() + 10))
+        if session is None:
+            values = (listing.id, "", "", "", "damaged", "")
+            item.setToolTip(0, listing.damaged_reason or "")
+        else:
+            title = str(session.request.get("action", "")) or listing.id
+            values = (
+                title,
+                created_text(session),
+                model_name(session.model),
+                f"{session.completed_chains}/{len(session.chains)}",
+                session.status.value,
+                f"${session.cost_usd:.2f}",
+            )
+            item.setToolTip(0, title)
+        for column, value in enumerate(values):
+            item.setText(column, value)
+        if not row.thumbnail.isNull():
+            item.setIcon(0, QIcon(_cover(row.thumbnail)))
+        return item
+
+    def _filter(self, text: str) -> None:
+        needle = text.strip().lower()
+        for index in range(self.table.topLevelItemCount()):
+            item = self.table.topLevelItem(index)
+            haystack = " ".join(item.text(c) for c in range(len(COLUMNS))).lower()
+            item.setHidden(bool(needle) and needle not in haystack)
+
+    def _select_first(self) -> None:
+        if self.table.topLevelItemCount():
+            self.table.setCurrentItem(self.table.topLevelItem(0))
+        else:
+            self._show_details(None)
+
+    def select(self, session_id: str) -> None:
+        for index in range(self.table.topLevelItemCount()):
+            item = self.table.topLevelItem(index)
+            if item.data(0, Qt.ItemDataRole.UserRole) == session_id:
+                self.table.setCurrentItem(item)
+                return
+
+    def selected_id(self) -> str | None:
+        item = self.table.currentItem()
+        return None if item is None else item.data(0, Qt.ItemDataRole.UserRole)
+
+    def selected(self) -> SessionRow | None:
+        session_id = self.selected_id()
+        return self.rows.get(session_id) if session_id else None
+
+    def _show_details(self, row: SessionRow | None) -> None:
+        session = row.listing.session if row else None
+        self.preview.set_image(row.thumbnail if row else None)
+        self.detail_title.setText(_title(row))
+        self.detail_chip.setVisible(row is not None)
+        if row is not None:
+            self.detail_chip.show_state(row.listing.status, row.listing.status.capitalize())
+        self.detail_meta.setText(_meta(session))
+        self.detail_params.setText(describe_params(session.request) if session else "")
+        error = (session.error if session else None) or (row.listing.damaged_reason if row else "")
+        self.detail_error.setText(error or "")
+        self.detail_error.setVisible(bool(error))
+        self.buttons["open"].setEnabled(session is not None)
+        self.buttons["remix"].setEnabled(session is not None)
+        self.buttons["resume"].setEnabled(session is not None and session.status.resumable)
+        self.buttons["reveal"].setEnabled(row is not None)
+        self.buttons["delete"].setEnabled(row is not None)
+
+    # -- actions -----------------------------------------------------------------------
+
+    def _open(self) -> None:
+        row = self.selected()
+        if row and row.listing.session:
+            self.open_requested.emit(row.listing.id)
+
+    def _resume(self) -> None:
+        row = self.selected()
+        if row and row.listing.session and row.listing.session.status.resumable:
+            self.resume_requested.emit(row.listing.session)
+
+    def _remix(self) -> None:
+        row = self.selected()
+        if row and row.listing.session:
+            self.remix_requested.emit(row.listing.session)
+
+    def _reveal(self) -> None:
+        row = self.selected()
+        if row:
+            self.reveal_requested.emit(row.folder)
+
+    def _delete(self) -> None:
+        row = self.selected()
+        if row is None:
+            return
+        answer = QMessageBox.question(
+            self,
+            "Delete session?",
+            f"Delete session {row.listing.id} and every file in its folder?\n"
+            "This cannot be undone.",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Cancel,
+        )
+        if answer == QMessageBox.StandardButton.Yes:
+            self.delete_requested.emit(row.listing.id)
+
+
+def _cover(image: QImage) -> QPixmap:
+    scaled = image.scaled(
+        THUMB,
+        Qt.AspectRatioMode.KeepAspectRatioByExpanding,
+        Qt.TransformationMode.SmoothTransformation,
+    )
+    x, y = (scaled.width() - THUMB.width()) // 2, (scaled.height() - THUMB.height()) // 2
+    return QPixmap.fromImage(scaled.copy(x, y, THUMB.width(), THUMB.height()))
+
+
+def _title(row: SessionRow | None) -> str:
+    if row is None:
+        return "Select a session"
+    session = row.listing.session
+    return (str(session.request.get("action", "")) if session else "") or row.listing.id
+
+
+def _meta(session: Session | None) -> str:
+    if session is None:
+        return ""
+    return (
+        f"{model_name(session.model)} · {session.completed_chains}/{len(session.chains)} chains"
+        f" · ${session.cost_usd:.2f}\nCreated {created_text(session)} · {session.id}"
+    )

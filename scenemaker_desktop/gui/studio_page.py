@@ -1,0 +1,251 @@
+"""The studio: input on the left, previews and the queue in the middle, the model on the right.
+
+This page owns the input (image and analysis) and turns the form into a
+validated request with build_request, so the artist sees the catalog's own
+message the moment a combination stops being valid.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QImage
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QScrollArea, QSplitter, QVBoxLayout, QWidget
+
+from scenemaker_desktop.engine.catalog import GenerationRequest, build_request, estimate_cost
+from scenemaker_desktop.engine.errors import ValidationError
+from scenemaker_desktop.engine.sessions.model import Session
+from scenemaker_desktop.engine.studio import Studio
+from scenemaker_desktop.engine.vision.base import ImageAnalysis
+from scenemaker_desktop.gui.analysis_panel import AnalysisPanel
+from scenemaker_desktop.gui.drop_zone import DropZone
+from scenemaker_desktop.gui.images import InputPreview, load_input_preview, save_pasted_image
+from scenemaker_desktop.gui.job_list import JobList
+from scenemaker_desktop.gui.model_panel import ModelPanel
+from scenemaker_desktop.gui.preview_panel import PreviewPanel
+from scenemaker_desktop.gui.widgets import MARGIN, card, section_title
+from scenemaker_desktop.gui.worker import TaskRunner, user_message
+
+
+@dataclass(frozen=True)
+class Verdict:
+    request: GenerationRequest | None
+    cost: str
+    detail: str
+    problem: str | None
+    level: str
+    """"error" for a refused value, "hint" for something still missing."""
+
+    @property
+    def ready(self) -> bool:
+        return self.request is not None and self.problem is None
+
+
+def judge(
+    model_id: str,
+    action: str,
+    overrides: dict[str, Any],
+    analysis: dict[str, str],
+    has_image: bool,
+) -> Verdict:
+    """Validate the form as build_request sees it; missing image/action are hints."""
+    try:
+        request = build_request(
+            model_id, action or "preview", overrides.get("chains", 3), overrides, analysis=analysis
+        )
+    except ValidationError as exc:
+        return Verdict(None, "—", "", str(exc), "error")
+    cost, detail = _cost_text(request)
+    if not has_image:
+        return Verdict(None, cost, detail, "Add an image to generate.", "hint")
+    if not action.strip():
+        return Verdict(None, cost, detail, "Describe the action to generate.", "hint")
+    return Verdict(request, cost, detail, None, "hint")
+
+
+def _cost_text(request: GenerationRequest) -> tuple[str, str]:
+    estimate = estimate_cost(request)
+    clips = f"{estimate.clips} clip{'s' if estimate.clips != 1 else ''}"
+    length = f"{estimate.seconds_per_clip:g} s each"
+    if estimate.per_clip_usd == 0:
+        return "Free", f"{clips} · {length} · renders on this computer"
+    return f"${estimate.total_usd:.2f}", f"{clips} × ${estimate.per_clip_usd:.2f} · {length}"
+
+
+class StudioPage(QWidget):
+    generate_requested = Signal(Path, object)
+    """(image, GenerationRequest)"""
+    message = Signal(str)
+
+    def __init__(self, studio: Studio, tasks: TaskRunner, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.studio, self.tasks = studio, tasks
+        self.image: Path | None = None
+        self.fal_ready: bool | None = None
+        self._intake_token = 0
+        self._paste_dir: Path | None = None
+        self.drop_zone = DropZone()
+        self.analysis = AnalysisPanel()
+        self.preview = PreviewPanel()
+        self.jobs = JobList()
+        self.model = ModelPanel()
+        self._build()
+        self.drop_zone.file_chosen.connect(self.load_image)
+        self.drop_zone.image_pasted.connect(self.paste_image)
+        self.analysis.analyse_requested.connect(self.analyse)
+        self.analysis.changed.connect(self.revalidate)
+        self.model.changed.connect(self.revalidate)
+        self.model.generate_requested.connect(self.generate)
+        self.revalidate()
+
+    def _build(self) -> None:
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(MARGIN, MARGIN, MARGIN, MARGIN)
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.setHandleWidth(MARGIN)
+        splitter.setChildrenCollapsible(False)
+        splitter.addWidget(self._input_column())
+        splitter.addWidget(self._centre_column())
+        splitter.addWidget(self.model)
+        self.model.setMinimumWidth(340)
+        splitter.setStretchFactor(1, 1)
+        splitter.setSizes([360, 840, 370])
+        layout.addWidget(splitter)
+
+    def _input_column(self) -> QFrame:
+        frame, layout = card("Input")
+        frame.setMinimumWidth(320)
+        layout.addWidget(self.drop_zone, 1)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setWidget(self.analysis)
+        layout.addWidget(scroll, 2)
+        return frame
+
+    def _centre_column(self) -> QSplitter:
+        splitter = QSplitter(Qt.Orientation.Vertical)
+        splitter.setHandleWidth(MARGIN)
+        splitter.setChildrenCollapsible(False)
+        splitter.addWidget(self.preview)
+        queue, layout = card()
+        layout.setContentsMargins(MARGIN - 6, MARGIN - 2, MARGIN - 6, MARGIN - 6)
+        header = QVBoxLayout()
+        header.setContentsMargins(6, 0, 0, 0)
+        header.addWidget(section_title("Queue"))
+        layout.addLayout(header)
+        layout.addWidget(self.jobs, 1)
+        queue.setMinimumHeight(150)
+        splitter.addWidget(queue)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 1)
+        splitter.setSizes([640, 240])
+        return splitter
+
+    # -- input -------------------------------------------------------------------------
+
+    def load_image(self, path: Path, analyse: bool = True) -> None:
+        """Check and show ``path`` on a worker; analyse it when it is usable."""
+        self._intake_token += 1
+        token = self._intake_token
+        self.drop_zone.show_loading(Path(path))
+        self.tasks.submit(
+            lambda: load_input_preview(Path(path)),
+            lambda preview: self._image_loaded(token, preview, analyse),
+            lambda error: self._image_refused(token, error),
+        )
+
+    def _image_loaded(self, token: int, preview: InputPreview, analyse: bool) -> None:
+        if token != self._intake_token:
+            return
+        self.image = preview.path
+        self.drop_zone.show_preview(preview)
+        self.analysis.set_ready(True)
+        self.revalidate()
+        if analyse:
+            self.analyse()
+
+    def _image_refused(self, token: int, error: BaseException) -> None:
+        if token == self._intake_token:
+            self.drop_zone.show_error(user_message(error))
+
+    def paste_image(self, image: QImage) -> None:
+        if self._paste_dir is None:
+            self._paste_dir = Path(tempfile.mkdtemp(prefix="scenemaker-paste-"))
+        folder = self._paste_dir
+        self.tasks.submit(
+            lambda: save_pasted_image(image, folder),
+            self.load_image,
+            lambda error: self.drop_zone.show_error(user_message(error)),
+        )
+
+    def analyse(self) -> None:
+        if self.image is None:
+            return
+        image, action, analyser = self.image, self.analysis.action_text(), self.studio.analyser()
+        token = self._intake_token
+        self.analysis.set_busy()
+
+        def done(result: ImageAnalysis) -> None:
+            if token == self._intake_token:
+                self.analysis.set_analysis(result, analyser.name)
+
+        self.tasks.submit(
+            lambda: analyser.analyse(image, action),
+            done,
+            lambda error: self.analysis.set_failed(user_message(error)),
+        )
+
+    # -- the request -------------------------------------------------------------------
+
+    def verdict(self) -> Verdict:
+        return judge(
+            self.model.model_id(),
+            self.analysis.action_text(),
+            self.model.overrides(),
+            self.analysis.analysis_values(),
+            self.image is not None,
+        )
+
+    def revalidate(self) -> None:
+        verdict = self.verdict()
+        spec = self.model.spec()
+        needs_key = spec.needs_fal and self.fal_ready is False
+        note = (
+            f"{spec.display_name} runs on fal.ai: add your fal key in Settings."
+            if needs_key
+            else None
+        )
+        self.model.show_key_note(note)
+        self.model.show_verdict(
+            verdict.cost,
+            verdict.detail,
+            verdict.problem,
+            verdict.level,
+            verdict.ready and not needs_key,
+        )
+
+    def generate(self) -> None:
+        verdict = self.verdict()
+        if not verdict.ready or not self.model.generate_button.isEnabled():
+            return
+        assert verdict.request is not None and self.image is not None
+        self.generate_requested.emit(self.image, verdict.request)
+
+    def remix(self, session: Session, folder: Path) -> None:
+        """Load a stored session's parameters, action, analysis and input image."""
+        request = session.request
+        values = {
+            **dict(request.get("params") or {}),
+            "chains": request.get("chains", len(session.chains)),
+            "seam": request.get("seam", "exact"),
+            "crossfade": request.get("crossfade", 0.0),
+        }
+        self.model.load(session.model, values)
+        analysis = {**session.analysis, **dict(request.get("analysis") or {})}
+        self.analysis.set_values(str(request.get("action", "")), analysis)
+        self.load_image(folder / session.input_image, analyse=False)

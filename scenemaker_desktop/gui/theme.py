@@ -1,0 +1,175 @@
+"""Light and dark themes: Fusion, a matching palette, and one style sheet with colour tokens.
+
+The style sheet lives in resources/theme/app.qss; ``@name`` tokens in it are
+replaced from the palettes below, so both themes share every rule. Icons are
+stroke-only SVGs drawn in ``currentColor`` and tinted here to the theme's text.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import sys
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, QRectF, QSize, Qt
+from PySide6.QtGui import QColor, QGuiApplication, QIcon, QPainter, QPalette, QPixmap
+from PySide6.QtWidgets import QApplication
+
+THEMES = ("system", "light", "dark")
+
+DARK = {
+    "window": "#15171c",
+    "card": "#1c1f26",
+    "raised": "#252932",
+    "input": "#20242c",
+    "hover": "#2c313b",
+    "pressed": "#343a46",
+    "border": "#2c313b",
+    "borderSoft": "#242830",
+    "borderStrong": "#3d4451",
+    "handle": "#e6e8ee",
+    "text": "#e6e8ee",
+    "muted": "#9aa1b2",
+    "accent": "#5b8cff",
+    "accentHover": "#7099ff",
+    "accentSoft": "#24335a",
+    "accentText": "#b9ccff",
+    "danger": "#ff7070",
+    "dangerSoft": "#3d2328",
+    "success": "#4cc38a",
+    "successSoft": "#1d3a2e",
+    "warning": "#f0b35b",
+    "warningSoft": "#3d3120",
+}
+LIGHT = {
+    "window": "#eef0f4",
+    "card": "#ffffff",
+    "raised": "#ffffff",
+    "input": "#f6f7f9",
+    "hover": "#eceef2",
+    "pressed": "#e0e3e9",
+    "border": "#dcdfe5",
+    "borderSoft": "#eceef2",
+    "borderStrong": "#c3c8d1",
+    "handle": "#ffffff",
+    "text": "#1c1f26",
+    "muted": "#636a7a",
+    "accent": "#2f6feb",
+    "accentHover": "#4680f0",
+    "accentSoft": "#dde7fd",
+    "accentText": "#1d4fb8",
+    "danger": "#d64545",
+    "dangerSoft": "#fbe3e3",
+    "success": "#1f9d62",
+    "successSoft": "#dcf3e8",
+    "warning": "#a86c12",
+    "warningSoft": "#fbefd9",
+}
+
+
+def resources_dir() -> Path:
+    """resources/ next to the package (source tree) or inside a frozen bundle."""
+    bundle = getattr(sys, "_MEIPASS", None)
+    candidates = [Path(bundle) / "resources"] if bundle else []
+    candidates.append(Path(__file__).resolve().parents[2] / "resources")
+    return next((c for c in candidates if c.is_dir()), candidates[-1])
+
+
+def resolve_theme(name: str) -> str:
+    """'light' or 'dark'; 'system' follows the desktop's colour scheme (light when unknown)."""
+    if name in ("light", "dark"):
+        return name
+    scheme = QGuiApplication.styleHints().colorScheme()
+    return "dark" if scheme == Qt.ColorScheme.Dark else "light"
+
+
+def colours(variant: str) -> dict[str, str]:
+    return DARK if variant == "dark" else LIGHT
+
+
+def apply_theme(app: QApplication, name: str) -> str:
+    """Style the whole app; returns the variant applied ('light' or 'dark')."""
+    variant = resolve_theme(name)
+    tokens = colours(variant)
+    app.setStyle("Fusion")
+    app.setPalette(_palette(tokens))
+    app.setStyleSheet(_style_sheet(variant, tokens))
+    app.setProperty("themeVariant", variant)
+    icon.cache_clear()
+    return variant
+
+
+def _palette(c: dict[str, str]) -> QPalette:
+    palette = QPalette()
+    roles = {
+        QPalette.ColorRole.Window: c["window"],
+        QPalette.ColorRole.WindowText: c["text"],
+        QPalette.ColorRole.Base: c["input"],
+        QPalette.ColorRole.AlternateBase: c["card"],
+        QPalette.ColorRole.Text: c["text"],
+        QPalette.ColorRole.Button: c["raised"],
+        QPalette.ColorRole.ButtonText: c["text"],
+        QPalette.ColorRole.Highlight: c["accent"],
+        QPalette.ColorRole.HighlightedText: "#ffffff",
+        QPalette.ColorRole.ToolTipBase: c["raised"],
+        QPalette.ColorRole.ToolTipText: c["text"],
+        QPalette.ColorRole.PlaceholderText: c["muted"],
+        QPalette.ColorRole.Link: c["accent"],
+        QPalette.ColorRole.Mid: c["border"],
+    }
+    for role, value in roles.items():
+        palette.setColor(role, QColor(value))
+    for role in (QPalette.ColorRole.Text, QPalette.ColorRole.ButtonText):
+        palette.setColor(QPalette.ColorGroup.Disabled, role, QColor(c["muted"]))
+    return palette
+
+
+@functools.lru_cache(maxsize=4)
+def _template() -> str:
+    path = resources_dir() / "theme" / "app.qss"
+    return path.read_text(encoding="utf-8") if path.is_file() else ""
+
+
+def _style_sheet(variant: str, tokens: dict[str, str]) -> str:
+    values = {
+        **tokens,
+        "icons": (resources_dir() / "icons").as_posix(),
+        "variant": variant,
+    }
+    # Longest names first so @accentSoft is not read as @accent + "Soft".
+    names = sorted(values, key=len, reverse=True)
+    pattern = re.compile("@(" + "|".join(map(re.escape, names)) + ")")
+    return pattern.sub(lambda m: values[m.group(1)], _template())
+
+
+def current_colours() -> dict[str, str]:
+    app = QApplication.instance()
+    variant = app.property("themeVariant") if app is not None else None
+    return colours(str(variant or "light"))
+
+
+@functools.lru_cache(maxsize=256)
+def icon(name: str, colour: str = "text", size: int = 20) -> QIcon:
+    """A theme-tinted icon from resources/icons (an empty icon when the file is missing)."""
+    path = resources_dir() / "icons" / f"{name}.svg"
+    if not path.is_file():
+        return QIcon()
+    tint = current_colours().get(colour, colour)
+    svg = path.read_text(encoding="utf-8").replace("currentColor", tint)
+    result = QIcon()
+    for scale in (1, 2):
+        result.addPixmap(_render_svg(svg, size * scale))
+    return result
+
+
+def _render_svg(svg: str, pixels: int) -> QPixmap:
+    from PySide6.QtSvg import QSvgRenderer
+
+    renderer = QSvgRenderer(QByteArray(svg.encode("utf-8")))
+    pixmap = QPixmap(QSize(pixels, pixels))
+    pixmap.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(pixmap)
+    renderer.render(painter, QRectF(0, 0, pixels, pixels))
+    painter.end()
+    return pixmap
