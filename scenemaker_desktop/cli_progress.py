@@ -18,6 +18,9 @@ from scenemaker_desktop.engine.events import (
 )
 
 
+LOG_REPEAT_SECONDS = 5.0
+
+
 class ProgressPrinter:
     """Prints what the runner is doing to stderr: a live line on a terminal,
     one line per new operation otherwise (so logs stay readable)."""
@@ -42,14 +45,18 @@ class ProgressPrinter:
         text = f"[{event.overall * 100:5.1f}%] {event.operation}"
         if event.queue_position is not None:
             text += f" (queue position {event.queue_position})"
+        now = time.monotonic()
         if self.live:
-            now = time.monotonic()
             if now - self._last_time >= 0.1:
                 self._last_time = now
                 self.stream.write("\r\033[K" + text)
                 self.stream.flush()
-        elif _base_operation(event.operation) != self._last_operation:
-            self._last_operation = _base_operation(event.operation)
+            return
+        # In a log, a new step prints at once; repeats of a step (frame counts, fal log
+        # lines) at most every few seconds, so a long cloud job stays readable.
+        step = _step_of(event.operation)
+        if step != self._last_operation or now - self._last_time >= LOG_REPEAT_SECONDS:
+            self._last_operation, self._last_time = step, now
             self.stream.write(text + "\n")
             self.stream.flush()
 
@@ -59,9 +66,11 @@ class ProgressPrinter:
         self.stream.flush()
 
 
-def _base_operation(operation: str) -> str:
-    # "Chain 1/3: Rendering frame 40/120" and ".. 60/120" are the same step.
-    return operation.split(" frame ")[0]
+def _step_of(operation: str) -> str:
+    # "Chain 1/3: Rendering frame 40/120" and "Chain 1/3: Rendering frame 60/120" are one
+    # step, as are two fal log lines of the same chain: label plus the message's first word.
+    label, _, message = operation.partition(": ")
+    return f"{label}: {message.split(' ')[0]}" if message else label
 
 
 @contextlib.contextmanager

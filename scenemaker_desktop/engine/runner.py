@@ -83,7 +83,11 @@ class ChainRunner:
             if session.status is SessionStatus.COMPLETED:
                 self._finished(session)
                 return session
-            return _SessionRun(self, session).execute()
+            run = _SessionRun(self, session)
+            try:
+                return run.execute()
+            finally:
+                _close(run.services.generator)
 
     def _finished(self, session: Session) -> None:
         final = self.store.path_of(session, session.final_video)
@@ -337,6 +341,13 @@ class _SessionRun:
 
     def _relative(self, path: Path) -> str:
         return path.relative_to(self.folder).as_posix()
+
+
+def _close(generator: Generator) -> None:
+    """Generators holding connections (fal) may offer close(); local ones need not."""
+    close = getattr(generator, "close", None)
+    if callable(close):
+        close()
 
 
 def _is_remote(generator: Generator) -> bool:

@@ -247,9 +247,12 @@ class JobQueue(QObject):
             self._schedule()
 
     def _schedule(self) -> None:
+        """Start queued jobs in the order they were added, up to the parallel limit."""
         for job in self.jobs:
             if self.running_count() >= self.parallel:
                 return
+            if job.status is JobStatus.PREPARING and not job.cancel_requested:
+                return  # first come, first served: wait until its folder exists
             if job.status is JobStatus.QUEUED:
                 self._start(job)
 

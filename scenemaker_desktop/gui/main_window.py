@@ -49,6 +49,7 @@ class MainWindow(QMainWindow):
     def __init__(self, studio: Studio) -> None:
         super().__init__()
         self.studio = studio
+        self.setObjectName("mainWindow")
         self.setWindowTitle("SceneMaker")
         self.setWindowIcon(icon("app", "text", 64))
         self.tasks = TaskRunner(3, self)

@@ -85,6 +85,9 @@ class FalGenerator:
             never,
         )
         arguments = fal_arguments(self.spec, job.params, job.prompt, image_url)
+        # A submit whose answer was lost may have queued a job we never learn of; retrying
+        # risks paying twice, but failing does too (the id is unknown either way, and
+        # resume submits afresh), so retrying is the kinder choice.
         handle = self._call(lambda: self._client.submit(self.endpoint, arguments), "submit", never)
         log.info("fal %s: submitted request %s", self.model_id, handle.request_id)
         return str(handle.request_id)
@@ -122,7 +125,8 @@ class FalGenerator:
         try:
             self._client.cancel(self.endpoint, request_id)
         except Exception as exc:  # best effort by contract: the user has already moved on
-            log.info("fal %s: cancel of %s not accepted (%s)", self.model_id, request_id, exc)
+            note = self._errors.line(str(exc))
+            log.info("fal %s: cancel of %s not accepted (%s)", self.model_id, request_id, note)
 
     def close(self) -> None:
         """Close the pooled connections (the generator is not used afterwards)."""

@@ -1,0 +1,60 @@
+"""GUI test set-up: offscreen Qt, Qt warnings fail the test, and a real main window."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from collections.abc import Iterator  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import pytest  # noqa: E402
+
+HERE = Path(__file__).resolve().parent
+
+# Messages Qt prints about the machine rather than about our code: no VA-API/pipewire
+# libraries to load and no GPU for QtMultimedia's frame conversion in a headless box, and
+# the offscreen platform plugin's note that it cannot pass size hints to a window manager.
+PLATFORM_NOISE = (
+    r"Couldn't (load|resolve) .*(library|symbols)",
+    r".*No RHI backend.*",
+    r"This plugin does not support propagateSizeHints\(\)",
+)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Every GUI test fails on a Qt warning (what `qt_log_level_fail = "WARNING"` does)."""
+    for item in items:
+        if HERE in Path(str(item.fspath)).resolve().parents:
+            item.add_marker(pytest.mark.qt_log_level_fail("WARNING"))
+            item.add_marker(pytest.mark.qt_log_ignore(*PLATFORM_NOISE, extend=True))
+
+
+@pytest.fixture
+def studio(home: Path):
+    from scenemaker_desktop.engine.studio import Studio
+
+    return Studio.from_environment()
+
+
+@pytest.fixture
+def themed(qapp):
+    from scenemaker_desktop.gui.theme import apply_theme
+
+    apply_theme(qapp, "dark")
+    return qapp
+
+
+@pytest.fixture
+def window(qtbot, themed, studio) -> Iterator:
+    """The real main window, shown; closing it at the end stops its jobs."""
+    from scenemaker_desktop.gui.main_window import MainWindow
+
+    win = MainWindow(studio)
+    qtbot.addWidget(win)
+    win.resize(1400, 900)
+    win.show()
+    qtbot.waitExposed(win)
+    yield win
+    win.close()
