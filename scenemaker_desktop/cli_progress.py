@@ -17,7 +17,6 @@ from scenemaker_desktop.engine.events import (
     SessionFinishedEvent,
 )
 
-
 LOG_REPEAT_SECONDS = 5.0
 
 
