@@ -119,7 +119,7 @@ def models_report(as_json: bool) -> None:
             f"{row['summary']}"
         )
         for param in row["parameters"]:
-            allowed = param.get("choices") or (
+            allowed = ", ".join(param.get("choices", [])) or (
                 f"{param['minimum']}–{param['maximum']}" if "minimum" in param else param["type"]
             )
             print(f"    {param['key']:<24} default {param['default']!r:<12} {allowed}")
@@ -148,8 +148,8 @@ def health_report(studio: Studio, as_json: bool) -> bool:
         return healthy
     for service, key in checks["keys"].items():
         print(
-            f"{service + ' key':<12} {'configured' if key['configured'] else 'not set'} "
-            f"({key['where']})"
+            f"{service + ' key':<12} "
+            + (f"configured ({key['where']})" if key["configured"] else "not set")
         )
     ffmpeg = checks["ffmpeg"]
     print(
@@ -169,7 +169,8 @@ def _ffmpeg_check() -> dict[str, Any]:
     try:
         exe = ffmpeg_exe()
         out = subprocess.run([exe, "-version"], capture_output=True, text=True, timeout=20)
-        return {"ok": out.returncode == 0, "path": exe, "version": out.stdout.split("\n")[0]}
+        version = out.stdout.split("\n")[0].split(" Copyright")[0]
+        return {"ok": out.returncode == 0, "path": exe, "version": version}
     except (SceneMakerError, OSError, subprocess.SubprocessError) as exc:
         return {"ok": False, "error": str(exc)}
 
