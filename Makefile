@@ -7,9 +7,9 @@ STAMP := $(VENV)/.installed
 APT_PACKAGES := libpulse0 fonts-dejavu-core libegl1 libgl1 libopengl0 libxkbcommon0 \
 	libxkbcommon-x11-0 libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 \
 	libxcb-randr0 libxcb-render-util0 libxcb-shape0 libxcb-xinerama0 libxcb-xkb1 \
-	libdbus-1-3 libfontconfig1 libglib2.0-0 xvfb xauth
+	libdbus-1-3 libfontconfig1 libglib2.0-0 xvfb xauth binutils
 
-.PHONY: run test lint bench system-deps venv clean
+.PHONY: run test lint bench package package-check system-deps venv clean
 
 run: system-deps venv
 	$(BIN)/scenemaker gui
@@ -25,6 +25,14 @@ lint: venv
 bench: venv
 	$(BIN)/python bench/bench_local_render.py
 	$(BIN)/python bench/bench_assembly.py
+
+package: system-deps venv
+	rm -rf build/build dist/SceneMaker
+	$(BIN)/pyinstaller build.spec --noconfirm --clean
+	@du -sh dist/SceneMaker
+
+package-check: package
+	$(BIN)/python tools/package_check.py dist/SceneMaker
 
 system-deps:
 	@bash tools/system_deps.sh $(APT_PACKAGES)

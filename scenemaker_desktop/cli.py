@@ -16,6 +16,7 @@ from typing import Any
 
 from scenemaker_desktop import __version__
 from scenemaker_desktop.engine.errors import SceneMakerError
+from scenemaker_desktop.frozen import prepare_frozen_environment
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_CANCELLED = 0, 1, 2, 130
 
@@ -87,6 +88,7 @@ def print_json(data: Any) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    prepare_frozen_environment()
     args = build_parser().parse_args(argv)
     logging.basicConfig(
         level=logging.DEBUG if args.debug else logging.WARNING,

@@ -68,7 +68,9 @@ def shoot(window: MainWindow, name: str) -> Path:
 def seed_history(studio: Studio) -> None:
     """Two earlier sessions for the browser: one finished, one cut short by a crash."""
     small = {"resolution": "360p", "duration": 2, "fps": 12}
-    done = studio.new_session(SAMPLE, build_request("local", "a gentle pull out from the cliffs", 2, small))
+    done = studio.new_session(
+        SAMPLE, build_request("local", "a gentle pull out from the cliffs", 2, small)
+    )
     studio.runner().run(done.id)
     crashed = studio.new_session(
         SAMPLE, build_request("local", "slow pan right along the shoreline", 4, small)
@@ -136,7 +138,10 @@ def main() -> int:
     window.show_studio()
     dialog = window.open_settings()
     wait_until(lambda: dialog.keys["fal"].info is not None, "key info")
-    shoot(window, "06-settings")
+    spin(400)
+    path = OUT / "06-settings.png"
+    dialog.grab().save(str(path))  # no window manager under Xvfb: the dialog alone reads better
+    print(f"saved {path.relative_to(REPO)}")
     dialog.reject()
 
     apply_theme(app, "light")

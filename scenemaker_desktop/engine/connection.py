@@ -42,8 +42,12 @@ def find_checker(service: str) -> Callable[[str], str] | None:
     return checker if callable(checker) else None
 
 
-def check_connection(service: str, key: str | None) -> ConnectionCheck:
-    """Check ``key`` against ``service``; never raises, never echoes the key."""
+def check_connection(service: str, key: str | None, model: str | None = None) -> ConnectionCheck:
+    """Check ``key`` against ``service``; never raises, never echoes the key.
+
+    ``model`` (OpenAI only) is the model the user picked, so the check also says
+    whether that model is available to the key.
+    """
     name = SERVICE_NAMES[service]
     if not key:
         return ConnectionCheck(service, False, f"no {name} key set")
@@ -52,7 +56,8 @@ def check_connection(service: str, key: str | None) -> ConnectionCheck:
         needs = CHECKERS[service][1]
         return ConnectionCheck(service, None, f"saved; connection check needs {needs}")
     try:
-        return ConnectionCheck(service, True, str(checker(key)) or f"{name} answered")
+        answer = checker(key, model) if model and service == "openai" else checker(key)
+        return ConnectionCheck(service, True, str(answer) or f"{name} answered")
     except SceneMakerError as exc:
         return ConnectionCheck(service, False, _without(str(exc), key))
     except Exception as exc:  # a backend bug must not take the dialog down

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import (
 )
 
 from scenemaker_desktop.engine.vision.base import ImageAnalysis
-from scenemaker_desktop.gui.theme import icon
+from scenemaker_desktop.gui.theme import bind_icon
 from scenemaker_desktop.gui.widgets import label
 
 FIELDS = (
@@ -94,11 +94,12 @@ class AnalysisPanel(QWidget):
     def _analyse_row(self) -> QHBoxLayout:
         row = QHBoxLayout()
         row.setSpacing(8)
-        self.analyse_button = QPushButton(icon("analyze"), "Analyze")
+        self.analyse_button = QPushButton("Analyze")
+        bind_icon(self.analyse_button, "analyze")
         self.analyse_button.setToolTip("Describe the image (runs by itself when an image arrives)")
         self.analyse_button.clicked.connect(self.analyse_requested)
         self.analyse_button.setEnabled(False)
-        self.status = label("Drop an image to analyse it", "hint")
+        self.status = label("Drop an image to analyse it", "hint", wrap=True)
         row.addWidget(self.analyse_button)
         row.addWidget(self.status, 1)
         return row

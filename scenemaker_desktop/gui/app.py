@@ -65,14 +65,14 @@ def close_on_signals(app: QApplication, window: object) -> Iterator[None]:
 
 def run_app(image: str | None = None) -> int:
     """Run the desktop app until its window closes; returns the exit code."""
-    from scenemaker_desktop.engine.studio import Studio
+    from scenemaker_desktop.gui import startup_prefs
     from scenemaker_desktop.gui.main_window import MainWindow
     from scenemaker_desktop.gui.theme import apply_theme
 
     app = make_app()
-    studio = Studio.from_environment()
-    apply_theme(app, studio.settings.theme)
-    window = MainWindow(studio)
+    prefs = startup_prefs.peek()
+    apply_theme(app, prefs.theme)
+    window = MainWindow.starting(prefs)
     window.show()
     if image:
         window.load_image(Path(image))

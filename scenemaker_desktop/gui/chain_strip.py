@@ -9,12 +9,13 @@ from PySide6.QtGui import QIcon, QImage, QPainter, QPixmap
 from PySide6.QtWidgets import (
     QButtonGroup,
     QHBoxLayout,
+    QLabel,
     QScrollArea,
     QToolButton,
     QWidget,
 )
 
-from scenemaker_desktop.gui.theme import current_colours
+from scenemaker_desktop.gui.theme import current_colours, on_theme_change
 
 TILE = QSize(152, 86)
 FINAL = -1
@@ -103,12 +104,21 @@ class ChainStrip(QScrollArea):
         self._row = QHBoxLayout(self._inner)
         self._row.setContentsMargins(0, 0, 0, 0)
         self._row.setSpacing(10)
+        self.empty = QLabel("Chain previews appear here as each clip finishes.")
+        self.empty.setObjectName("hint")
+        self._row.addWidget(self.empty)
         self._row.addStretch(1)
         self.setWidget(self._inner)
         self._group = QButtonGroup(self)
         self._group.setExclusive(True)
         self.tiles: list[ChainTile] = []
         self.final: ChainTile | None = None
+        on_theme_change(self._repaint_placeholders)
+
+    def _repaint_placeholders(self) -> None:
+        for tile in [*self.tiles, *([self.final] if self.final else [])]:
+            if not tile.ready:
+                tile.show_pending("waiting")
 
     def reset(self, chains: int) -> None:
         for tile in [*self.tiles, *([self.final] if self.final else [])]:
@@ -116,9 +126,10 @@ class ChainStrip(QScrollArea):
             tile.deleteLater()
         self.tiles = [self._add(ChainTile(i)) for i in range(chains)]
         self.final = self._add(ChainTile(FINAL)) if chains else None
+        self.empty.setVisible(chains == 0)
 
     def _add(self, tile: ChainTile) -> ChainTile:
-        self._row.insertWidget(self._row.count() - 1, tile)
+        self._row.insertWidget(self._row.count() - 2, tile)
         self._group.addButton(tile)
         tile.clicked.connect(lambda: self._clicked(tile))
         return tile
@@ -131,9 +142,10 @@ class ChainStrip(QScrollArea):
         if 0 <= index < len(self.tiles):
             self.tiles[index].show_ready(image, video, prompt)
 
-    def set_running(self, index: int) -> None:
+    def set_running(self, index: int, fraction: float | None = None) -> None:
         if 0 <= index < len(self.tiles) and not self.tiles[index].ready:
-            self.tiles[index].show_pending("rendering…")
+            text = "rendering…" if fraction is None else f"rendering {int(fraction * 100)} %"
+            self.tiles[index].show_pending(text)
 
     def set_final(self, image: QImage, video: Path) -> None:
         if self.final is not None:

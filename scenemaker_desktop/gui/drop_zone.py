@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QMimeData, QSize, Qt, Signal
+from PySide6.QtCore import QMimeData, QSize, Qt, QUrl, Signal
 from PySide6.QtGui import QDragEnterEvent, QDragLeaveEvent, QDropEvent, QImage, QMouseEvent
 from PySide6.QtWidgets import QFileDialog, QFrame, QLabel, QStackedLayout, QVBoxLayout, QWidget
 
 from scenemaker_desktop.gui.images import InputPreview
-from scenemaker_desktop.gui.theme import icon
+from scenemaker_desktop.gui.theme import icon, on_theme_change
 from scenemaker_desktop.gui.widgets import ImageView, label, set_state
 
 IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.webp *.bmp *.tif *.tiff *.gif);;All files (*)"
@@ -23,8 +23,6 @@ def file_from_mime(mime: QMimeData) -> Path | None:
             return Path(url.toLocalFile())
     text = mime.text().strip() if mime.hasText() else ""
     if text.startswith("file://"):
-        from PySide6.QtCore import QUrl
-
         return Path(QUrl(text.splitlines()[0]).toLocalFile())
     return None
 
@@ -65,15 +63,19 @@ class DropZone(QFrame):
         page = QWidget(self)
         layout = QVBoxLayout(page)
         layout.addStretch(1)
-        art = QLabel(page)
-        art.setPixmap(icon("image", "muted", 40).pixmap(QSize(40, 40)))
-        art.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self._art = QLabel(page)
+        self._art.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self._paint_art()
+        on_theme_change(self._paint_art)
         self.hint = label(HINT, "muted")
         self.hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        layout.addWidget(art)
+        layout.addWidget(self._art)
         layout.addWidget(self.hint)
         layout.addStretch(1)
         return page
+
+    def _paint_art(self) -> None:
+        self._art.setPixmap(icon("image", "muted", 40).pixmap(QSize(40, 40)))
 
     # -- what the window tells it ------------------------------------------------------
 

@@ -10,9 +10,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from PIL import ImageOps
-from PySide6.QtCore import QSize
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QImage, QImageReader
 
+from scenemaker_desktop.engine.errors import InputImageError
 from scenemaker_desktop.engine.images import flatten_to_rgb, inspect_image, open_checked
 
 PREVIEW_SIDE = 1024
@@ -47,15 +48,11 @@ def load_thumbnail(path: Path | None, max_side: int = 480) -> QImage:
     reader.setAutoTransform(True)
     size = reader.size()
     if size.isValid() and max(size.width(), size.height()) > max_side:
-        reader.setScaledSize(size.scaled(QSize(max_side, max_side), _keep_aspect()))
+        reader.setScaledSize(
+            size.scaled(QSize(max_side, max_side), Qt.AspectRatioMode.KeepAspectRatio)
+        )
     image = reader.read()
     return image if not image.isNull() else QImage()
-
-
-def _keep_aspect():
-    from PySide6.QtCore import Qt
-
-    return Qt.AspectRatioMode.KeepAspectRatio
 
 
 def save_pasted_image(image: QImage, folder: Path) -> Path:
@@ -64,7 +61,5 @@ def save_pasted_image(image: QImage, folder: Path) -> Path:
     index = len(list(folder.glob("pasted-*.png"))) + 1
     path = folder / f"pasted-{index:03d}.png"
     if not image.save(str(path), "PNG"):
-        from scenemaker_desktop.engine.errors import InputImageError
-
         raise InputImageError("the pasted image could not be saved")
     return path

@@ -15,9 +15,10 @@ from PySide6.QtWidgets import (
 )
 
 from scenemaker_desktop.gui.job_queue import Job, JobStatus
-from scenemaker_desktop.gui.theme import icon
-from scenemaker_desktop.gui.widgets import Chip, fmt_eta, label, set_state
+from scenemaker_desktop.gui.theme import bind_icon
+from scenemaker_desktop.gui.widgets import Chip, ElidedLabel, fmt_eta, label, set_state
 
+_UNSET = object()
 _BAR_STATE = {
     JobStatus.COMPLETED: "completed",
     JobStatus.FAILED: "failed",
@@ -37,8 +38,7 @@ class JobRow(QFrame):
         outer.setContentsMargins(12, 10, 12, 10)
         outer.setSpacing(6)
         top = QHBoxLayout()
-        self.title = label("", "heading")
-        self.title.setStyleSheet("font-size: 10.5pt;")
+        self.title = ElidedLabel("", "jobTitle")
         self.chip = Chip()
         top.addWidget(self.title, 1)
         top.addWidget(self.chip)
@@ -50,34 +50,44 @@ class JobRow(QFrame):
         bottom = QHBoxLayout()
         self.detail = label("", "hint")
         self.detail.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.cancel_button = QPushButton(icon("cancel", "muted", 16), "Cancel")
+        self.cancel_button = QPushButton("Cancel")
+        bind_icon(self.cancel_button, "cancel", "muted", 16)
         self.cancel_button.setObjectName("flat")
         self.cancel_button.clicked.connect(lambda: list_.cancel_requested.emit(self.job))
-        self.retry_button = QPushButton(icon("retry", "muted", 16), "Retry")
+        self.retry_button = QPushButton("Retry")
         self.retry_button.setObjectName("flat")
         self.retry_button.clicked.connect(lambda: list_.retry_requested.emit(self.job))
         bottom.addWidget(self.detail, 1)
         bottom.addWidget(self.cancel_button)
         bottom.addWidget(self.retry_button)
         outer.addLayout(bottom)
+        self._shown: dict[str, object] = {}
         self.refresh()
 
     def refresh(self) -> None:
+        """Bring the row up to date, touching only what changed (progress arrives often)."""
         job = self.job
-        metrics = self.title.fontMetrics()
-        self.title.setText(metrics.elidedText(job.title, Qt.TextElideMode.ElideRight, 320))
-        self.title.setToolTip(job.title)
-        self.chip.show_state(job.status.value, job.status.label)
+        self._update("title", job.title, self.title.setText)
+        self._update("status", job.status, lambda _: self._show_status(job))
         self.bar.setValue(int(job.progress * 1000))
+        details = " · ".join(p for p in _details(job) if p)
+        self._update("details", details, self.detail.setText)
+        self._update("tip", job.error or job.operation, self.detail.setToolTip)
+        self._update("can_cancel", job.can_cancel, self.cancel_button.setVisible)
+
+    def _update(self, key: str, value: object, apply) -> None:
+        if self._shown.get(key, _UNSET) != value:
+            self._shown[key] = value
+            apply(value)
+
+    def _show_status(self, job: Job) -> None:
+        self.chip.show_state(job.status.value, job.status.label)
         set_state(self.bar, "state", _BAR_STATE.get(job.status, "running"))
-        self.detail.setText(" · ".join(p for p in _details(job) if p))
-        self.detail.setToolTip(job.error or job.operation)
-        self.cancel_button.setVisible(job.can_cancel)
         self.retry_button.setVisible(job.can_retry)
-        self.retry_button.setText(job.retry_label)
-        self.retry_button.setIcon(
-            icon("resume" if job.status is JobStatus.INTERRUPTED else "retry", "muted", 16)
-        )
+        if job.can_retry:
+            self.retry_button.setText(job.retry_label)
+            name = "resume" if job.status is JobStatus.INTERRUPTED else "retry"
+            bind_icon(self.retry_button, name, "muted", 16)
 
     def set_selected(self, selected: bool) -> None:
         set_state(self, "selected", selected)

@@ -12,6 +12,7 @@ import enum
 import itertools
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,10 +28,16 @@ from scenemaker_desktop.engine.events import (
 from scenemaker_desktop.engine.sessions.interrupt import mark_interrupted
 from scenemaker_desktop.engine.sessions.model import Session, SessionStatus
 from scenemaker_desktop.engine.studio import Studio
+from scenemaker_desktop.gui.job_process import (
+    can_isolate,
+    create_session_process,
+    run_session_process,
+)
 from scenemaker_desktop.gui.worker import EventRelay, TaskRunner, user_message
 
-# Progress events can arrive per rendered frame; the view needs ~20 updates a second.
-PROGRESS_INTERVAL_S = 0.05
+# Progress can arrive per rendered frame; ten updates a second per job look smooth and
+# leave the GUI thread free.
+PROGRESS_INTERVAL_S = 0.1
 MAX_THREADS = 8
 
 
@@ -90,6 +97,9 @@ class Job:
     """Set when the app closes: a cancel then means interrupted, not cancelled."""
     cancel_requested: bool = False
     started_at: float | None = None
+    chain_index: int | None = None
+    """The chain being made now, and how far along it is (0..1)."""
+    chain_progress: float = 0.0
 
     @property
     def can_cancel(self) -> bool:
@@ -133,9 +143,18 @@ class JobQueue(QObject):
     chain_finished = Signal(object, object)
     """(Job, ChainFinishedEvent)"""
 
-    def __init__(self, studio: Studio, parallel: int = 2, parent: QObject | None = None) -> None:
+    def __init__(
+        self,
+        studio: Studio,
+        parallel: int = 2,
+        parent: QObject | None = None,
+        isolate: bool | None = None,
+    ) -> None:
         super().__init__(parent)
         self.studio = studio
+        self.isolate = can_isolate() if isolate is None else isolate
+        """Run each session in a child process (the default): no GIL contention with the
+        window. Frozen builds, which cannot start ``python -m``, run them in threads."""
         self.parallel = max(1, parallel)
         self.jobs: list[Job] = []
         self._ids = itertools.count(1)
@@ -231,14 +250,24 @@ class JobQueue(QObject):
     def _prepare(self, job: Job) -> None:
         image, request = job.image, job.request
         assert image is not None and request is not None
+        studio = self.studio
+        if self.isolate:
+            root = studio.store.root
+
+            def work() -> str:
+                return create_session_process(image, request, root)
+
+        else:
+
+            def work() -> str:
+                return studio.new_session(image, request).id
+
         self._tasks.submit(
-            lambda: self.studio.new_session(image, request),
-            lambda session: self._prepared(job, session),
-            lambda error: self._failed(job, error),
+            work, lambda session_id: self._prepared(job, session_id), lambda e: self._failed(job, e)
         )
 
-    def _prepared(self, job: Job, session: Session) -> None:
-        job.session_id = session.id
+    def _prepared(self, job: Job, session_id: str) -> None:
+        job.session_id = session_id
         job.status, job.operation = JobStatus.QUEUED, "Waiting for a free slot"
         self.job_changed.emit(job)
         if job.cancel_requested:
@@ -257,22 +286,35 @@ class JobQueue(QObject):
                 self._start(job)
 
     def _start(self, job: Job) -> None:
-        session_id, token, closing = job.session_id, job.cancel, job.closing
+        session_id = job.session_id
         assert session_id is not None
         job.status, job.started_at, job.progress = JobStatus.RUNNING, time.monotonic(), 0.0
+        job.chain_index, job.chain_progress = None, 0.0
         if not job.cancel_requested:
             job.operation = "Starting…"
         self.job_changed.emit(job)
-        sink = _ThrottledSink(self._relay, job.id)
-        store = self.studio.store
+        work = self._work(session_id, job, _ThrottledSink(self._relay, job.id))
+        self._tasks.submit(work, lambda s: self._ended(job, s), lambda e: self._failed(job, e))
 
-        def work() -> Session:
-            session = self.studio.runner(sink, token).run(session_id)
+    def _work(self, session_id: str, job: Job, sink: _ThrottledSink) -> Callable[[], Session]:
+        """The pool task for one run: in a child process when we can, else on this thread."""
+        token, closing, store = job.cancel, job.closing, self.studio.store
+        if self.isolate:
+
+            def in_child() -> Session:
+                run_session_process(session_id, store.root, sink, token, closing)
+                return store.load(session_id)
+
+            return in_child
+        runner = self.studio.runner(sink, token)
+
+        def in_thread() -> Session:
+            session = runner.run(session_id)
             if closing.is_set() and session.status is SessionStatus.CANCELLED:
                 session = mark_interrupted(store, session_id)
             return session
 
-        self._tasks.submit(work, lambda s: self._ended(job, s), lambda e: self._failed(job, e))
+        return in_thread
 
     def _ended(self, job: Job, session: Session) -> None:
         job.status = _FROM_SESSION.get(session.status, JobStatus.FAILED)
@@ -311,6 +353,11 @@ class JobQueue(QObject):
         if not job.cancel_requested:
             job.operation = event.operation
         job.eta_seconds = _eta(job.started_at, event.overall)
+        if event.chain_index is not None:
+            if event.chain_index != job.chain_index:
+                job.chain_index, job.chain_progress = event.chain_index, 0.0
+            if event.chain_progress is not None:
+                job.chain_progress = event.chain_progress
         self.job_changed.emit(job)
 
 

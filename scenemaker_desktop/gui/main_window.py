@@ -1,23 +1,22 @@
-"""The main window: the studio and the session browser, the queue, settings, and closing well."""
+"""The main window: its frame, the two pages, settings, and closing well.
+
+Startup is staged so the window paints at once: the frame (top bar, status
+bar, remembered geometry) needs only Qt and the settings file; ``attach``
+then imports the engine and builds the pages on the next turn of the event
+loop. ``MainWindow(studio)`` does both at once (tests, tools).
+"""
 
 from __future__ import annotations
 
 import logging
-import shutil
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QByteArray, QSize, Qt, QTimer, QUrl
-from PySide6.QtGui import (
-    QAction,
-    QActionGroup,
-    QCloseEvent,
-    QDesktopServices,
-    QKeySequence,
-    QShortcut,
-)
+from PySide6.QtCore import QByteArray, QEvent, QObject, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QApplication,
-    QFileDialog,
+    QLabel,
     QMainWindow,
     QSizePolicy,
     QStackedWidget,
@@ -25,68 +24,96 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from scenemaker_desktop.engine.catalog import GenerationRequest
-from scenemaker_desktop.engine.health import Health, check_health
-from scenemaker_desktop.engine.sessions.model import Session, SessionStatus
-from scenemaker_desktop.engine.sessions.store import SessionStore
-from scenemaker_desktop.engine.studio import Studio
-from scenemaker_desktop.gui.images import load_thumbnail
-from scenemaker_desktop.gui.job_queue import Job, JobQueue, JobStatus
-from scenemaker_desktop.gui.preview_panel import SessionView, load_session_view
-from scenemaker_desktop.gui.session_browser import SessionBrowser, SessionRow, load_rows
-from scenemaker_desktop.gui.settings_dialog import SavedSettings, SettingsDialog
+from scenemaker_desktop.gui.startup_prefs import StartupPrefs
 from scenemaker_desktop.gui.status_bar import HealthBar, Notifier
-from scenemaker_desktop.gui.studio_page import StudioPage
-from scenemaker_desktop.gui.theme import apply_theme, icon
+from scenemaker_desktop.gui.theme import apply_theme, bind_icon, icon
 from scenemaker_desktop.gui.widgets import label
-from scenemaker_desktop.gui.worker import TaskRunner, user_message
+from scenemaker_desktop.gui.window_sessions import SessionActions
+
+if TYPE_CHECKING:
+    from scenemaker_desktop.engine.catalog import GenerationRequest
+    from scenemaker_desktop.engine.health import Health
+    from scenemaker_desktop.engine.settings import Settings
+    from scenemaker_desktop.engine.studio import Studio
+    from scenemaker_desktop.gui.job_queue import Job
+    from scenemaker_desktop.gui.settings_dialog import SavedSettings, SettingsDialog
 
 log = logging.getLogger(__name__)
 SHUTDOWN_WAIT_MS = 8000
 
 
-class MainWindow(QMainWindow):
-    def __init__(self, studio: Studio) -> None:
+class _FirstPaint(QObject):
+    """Calls ``then`` on the event-loop turn after ``window`` first paints, then goes away."""
+
+    def __init__(self, window: QWidget, then) -> None:
+        super().__init__(window)
+        self._then = then
+        window.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Paint:
+            watched.removeEventFilter(self)
+            QTimer.singleShot(0, self._then)
+        return False
+
+
+class MainWindow(SessionActions, QMainWindow):
+    attached = Signal()
+    """The pages are built and the engine is wired (emitted once)."""
+
+    def __init__(self, studio: Studio | None = None, prefs: StartupPrefs | None = None) -> None:
         super().__init__()
-        self.studio = studio
-        self.setObjectName("mainWindow")
-        self.setWindowTitle("SceneMaker")
-        self.setWindowIcon(icon("app", "text", 64))
-        self.tasks = TaskRunner(3, self)
-        self.queue = JobQueue(studio, studio.settings.parallel_jobs, self)
-        self.studio_page = StudioPage(studio, self.tasks)
-        self.browser = SessionBrowser()
+        self.studio: Studio | None = None
+        self.settings: Settings | None = studio.settings if studio is not None else None
         self.settings_dialog: SettingsDialog | None = None
         self.current_job: Job | None = None
         self.shutdown_clean = True
         self._closed = False
-        self._build()
-        self._connect()
-        self._restore()
-        self.notifier = Notifier(self, self.windowIcon())
-        self.health = HealthBar(self.statusBar())
-        QTimer.singleShot(0, self._after_first_paint)
-
-    # -- layout ------------------------------------------------------------------------
-
-    def _build(self) -> None:
+        self._pending_image: Path | None = None
+        self._first_paint: _FirstPaint | None = None
+        self.setObjectName("mainWindow")
+        self.setWindowTitle("SceneMaker")
+        self.setWindowIcon(icon("app", "text", 64))
+        self.setMinimumSize(1100, 700)
         self.pages = QStackedWidget()
-        self.pages.addWidget(self.studio_page)
-        self.pages.addWidget(self.browser)
         self.setCentralWidget(self.pages)
         self.addToolBar(Qt.ToolBarArea.TopToolBarArea, self._top_bar())
-        self.setMinimumSize(1100, 700)
+        self.notifier = Notifier(self, self.windowIcon())
+        self.health = HealthBar(self.statusBar())
+        prefs = prefs or StartupPrefs()
+        self._restore_geometry(studio.settings.window_geometry if studio else prefs.window_geometry)
+        if studio is not None:
+            self.attach(studio)
+
+    @classmethod
+    def starting(cls, prefs: StartupPrefs) -> MainWindow:
+        """The frame now, the rest right after it has painted (how the app starts)."""
+        window = cls(prefs=prefs)
+        window._first_paint = _FirstPaint(window, window._attach_from_environment)
+        return window
+
+    def _attach_from_environment(self) -> None:
+        from scenemaker_desktop.engine.studio import Studio
+
+        if not self._closed:
+            self.attach(Studio.from_environment())
+
+    # -- the frame ---------------------------------------------------------------------
 
     def _top_bar(self) -> QToolBar:
         bar = QToolBar("Navigation")
         bar.setObjectName("topBar")
         bar.setMovable(False)
         bar.setFloatable(False)
+        bar.setFixedHeight(52)
         bar.setIconSize(QSize(18, 18))
         bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         bar.toggleViewAction().setVisible(False)
-        brand = label("SceneMaker", "brand")
-        bar.addWidget(brand)
+        logo = QLabel()
+        logo.setPixmap(icon("app", "text", 26).pixmap(QSize(26, 26)))
+        logo.setContentsMargins(6, 0, 8, 0)
+        bar.addWidget(logo)
+        bar.addWidget(label("SceneMaker", "brand"))
         group = QActionGroup(self)
         self.studio_action = self._nav(bar, group, "studio", "Studio", self.show_studio)
         self.sessions_action = self._nav(bar, group, "sessions", "Sessions", self.show_sessions)
@@ -94,19 +121,54 @@ class MainWindow(QMainWindow):
         spacer = QWidget()
         spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         bar.addWidget(spacer)
-        self.settings_action = QAction(icon("settings", "muted"), "Settings", self)
+        self.settings_action = QAction("Settings", self)
+        bind_icon(self.settings_action, "settings", "muted")
         self.settings_action.setShortcut(QKeySequence("Ctrl+,"))
         self.settings_action.triggered.connect(self.open_settings)
         bar.addAction(self.settings_action)
+        for action in (self.sessions_action, self.settings_action):
+            action.setEnabled(False)  # until attach
         return bar
 
     def _nav(self, bar: QToolBar, group: QActionGroup, name: str, text: str, slot) -> QAction:
-        action = QAction(icon(name, "muted"), text, self)
+        action = QAction(text, self)
+        bind_icon(action, name, "muted")
         action.setCheckable(True)
         action.triggered.connect(slot)
         group.addAction(action)
         bar.addAction(action)
         return action
+
+    def _restore_geometry(self, geometry: str) -> None:
+        if not geometry or not self.restoreGeometry(QByteArray.fromBase64(geometry.encode())):
+            self.resize(1480, 920)
+
+    # -- the pages ---------------------------------------------------------------------
+
+    def attach(self, studio: Studio) -> None:
+        """Build the pages around ``studio`` and start the background checks."""
+        from scenemaker_desktop.gui.job_queue import JobQueue
+        from scenemaker_desktop.gui.session_browser import SessionBrowser
+        from scenemaker_desktop.gui.studio_page import StudioPage
+        from scenemaker_desktop.gui.worker import TaskRunner
+
+        self.studio, self.settings = studio, studio.settings
+        self.tasks = TaskRunner(3, self)
+        self.queue = JobQueue(studio, studio.settings.parallel_jobs, self)
+        self.studio_page = StudioPage(studio, self.tasks)
+        self.browser = SessionBrowser()
+        self.pages.addWidget(self.studio_page)
+        self.pages.addWidget(self.browser)
+        self._connect()
+        self._restore_params()
+        for action in (self.sessions_action, self.settings_action):
+            action.setEnabled(True)
+        self.refresh_health()
+        self.refresh_sessions(announce=True)
+        QTimer.singleShot(150, self.studio_page.preview.player.warm_up)
+        if self._pending_image is not None:
+            self.studio_page.load_image(self._pending_image)
+        self.attached.emit()
 
     def _connect(self) -> None:
         page = self.studio_page
@@ -136,46 +198,44 @@ class MainWindow(QMainWindow):
             QShortcut(QKeySequence(keys), self, activated=slot)
         QShortcut(QKeySequence.StandardKey.Paste, self, activated=self.paste)
 
-    def _after_first_paint(self) -> None:
-        self.refresh_health()
-        self.refresh_sessions(announce=True)
-        QTimer.singleShot(150, self.studio_page.preview.player.warm_up)
+    @property
+    def is_attached(self) -> bool:
+        return self.studio is not None
 
-    # -- settings memory ---------------------------------------------------------------
-
-    def _restore(self) -> None:
-        settings = self.studio.settings
-        if settings.window_geometry:
-            self.restoreGeometry(QByteArray.fromBase64(settings.window_geometry.encode()))
-        else:
-            self.resize(1480, 920)
-        model = settings.last_model or self.studio.settings.default_model or "local"
+    def _restore_params(self) -> None:
+        model = self.settings.last_model or self.settings.default_model or "local"
         try:
-            self.studio_page.model.restore(dict(settings.last_params), model)
+            self.studio_page.model.restore(dict(self.settings.last_params), model)
         except Exception:  # an old or hand-edited settings file must not stop the app
             log.warning("could not restore the last parameters", exc_info=True)
 
     def remember(self) -> None:
-        settings = self.studio.settings
-        settings.window_geometry = bytes(self.saveGeometry().toBase64()).decode()
-        settings.last_model = self.studio_page.model.model_id()
-        settings.last_params = self.studio_page.model.remembered()
-
-    # -- pages -------------------------------------------------------------------------
+        """Put geometry and the last-used parameters into the settings (saved on close)."""
+        if not self.is_attached:
+            return  # closed before the engine was wired: nothing changed worth saving
+        self.settings.window_geometry = bytes(self.saveGeometry().toBase64()).decode()
+        self.settings.last_model = self.studio_page.model.model_id()
+        self.settings.last_params = self.studio_page.model.remembered()
 
     def show_studio(self) -> None:
         self.studio_action.setChecked(True)
-        self.pages.setCurrentWidget(self.studio_page)
+        if self.is_attached:
+            self.pages.setCurrentWidget(self.studio_page)
 
     def show_sessions(self) -> None:
+        if not self.is_attached:
+            return
         self.sessions_action.setChecked(True)
         self.pages.setCurrentWidget(self.browser)
         self.refresh_sessions()
 
-    # -- generating --------------------------------------------------------------------
+    # -- input and generating ----------------------------------------------------------
 
     def load_image(self, path: Path) -> None:
-        self.studio_page.load_image(Path(path))
+        if self.is_attached:
+            self.studio_page.load_image(Path(path))
+        else:
+            self._pending_image = Path(path)
 
     def paste(self) -> None:
         mime = QApplication.clipboard().mimeData()
@@ -187,145 +247,32 @@ class MainWindow(QMainWindow):
         self.show_studio()
         return job
 
-    def cancel_selected(self) -> None:
-        job = self.studio_page.jobs.selected_job()
-        if job is not None:
-            self.queue.cancel(job)
-
-    def resume(self, session: Session) -> None:
-        self.queue.resume(session)
-        self.show_studio()
-
-    def show_job(self, job: Job) -> None:
-        self.current_job = job
-        preview = self.studio_page.preview
-        if job.session_id is None:
-            chains = job.request.chains if job.request else 0
-            preview.start(job.title, job.subtitle, chains)
-            return
-        self._show_session_view(job.session_id, autoplay=False)
-
-    def _job_changed(self, job: Job) -> None:
-        self.studio_page.jobs.update_job(job)
-        running = self.queue.running_count()
-        queued = sum(
-            1 for j in self.queue.jobs if j.status in (JobStatus.QUEUED, JobStatus.PREPARING)
-        )
-        self.health.show_jobs(running, queued)
-
-    def _chain_finished(self, job: Job, event) -> None:
-        if job is not self.current_job:
-            return
-        preview = self.studio_page.preview
-        self.tasks.submit(
-            lambda: load_thumbnail(event.thumbnail),
-            lambda image: preview.chain_ready(event.chain_index, image, event.video, event.prompt),
-        )
-
-    def _job_finished(self, job: Job) -> None:
-        verb = {
-            JobStatus.COMPLETED: "finished",
-            JobStatus.FAILED: "failed",
-            JobStatus.CANCELLED: "was cancelled",
-            JobStatus.INTERRUPTED: "was interrupted",
-        }.get(job.status, "stopped")
-        detail = job.error if job.status is JobStatus.FAILED and job.error else job.subtitle
-        self.notifier.notify(f"“{_short(job.title)}” {verb}", detail)
-        if job is self.current_job and job.session_id:
-            self._show_session_view(job.session_id, autoplay=job.status is JobStatus.COMPLETED)
-        if self.pages.currentWidget() is self.browser:
-            self.refresh_sessions()
-
-    # -- sessions ----------------------------------------------------------------------
-
-    def _show_session_view(self, session_id: str, autoplay: bool) -> None:
-        store = self.studio.store
-
-        def shown(view: SessionView) -> None:
-            self.studio_page.preview.show_session(view, autoplay=autoplay)
-
-        self.tasks.submit(
-            lambda: load_session_view(store, session_id),
-            shown,
-            lambda error: self.statusBar().showMessage(user_message(error), 8000),
-        )
-
-    def refresh_sessions(self, announce: bool = False) -> None:
-        store = self.studio.store
-
-        def listed(rows: list[SessionRow]) -> None:
-            self.browser.set_rows(rows)
-            if announce:
-                self._announce_interrupted(rows)
-
-        self.tasks.submit(lambda: load_rows(store), listed)
-
-    def _announce_interrupted(self, rows: list[SessionRow]) -> None:
-        stopped = [
-            r
-            for r in rows
-            if r.listing.session and r.listing.session.status is SessionStatus.INTERRUPTED
-        ]
-        if stopped:
-            count = len(stopped)
-            self.statusBar().showMessage(
-                f"{count} interrupted session{'s' if count != 1 else ''} — resume from Sessions",
-                15000,
-            )
-
-    def open_session(self, session_id: str) -> None:
-        self.current_job = self.queue.job_for_session(session_id)
-        self.studio_page.jobs.clearSelection()
-        self._show_session_view(session_id, autoplay=True)
-        self.show_studio()
-
-    def remix(self, session: Session) -> None:
-        self.studio_page.remix(session, self.studio.store.folder(session.id))
-        self.show_studio()
-
-    def delete_session(self, session_id: str) -> None:
-        store = self.studio.store
-        preview = self.studio_page.preview
-        if preview.session_id == session_id:
-            preview.clear()
-
-        def deleted(_: object) -> None:
-            self.statusBar().showMessage(f"Deleted session {session_id}", 5000)
-            self.refresh_sessions()
-
-        def refused(error: BaseException) -> None:
-            self.statusBar().showMessage(user_message(error), 8000)
-
-        self.tasks.submit(lambda: store.delete(session_id), deleted, refused)
-
-    def reveal(self, folder: Path) -> None:
-        QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder)))
-
-    def export(self, video: Path) -> None:
-        default = str(Path.home() / f"{video.parent.parent.name}-{video.name}")
-        if video.parent.name != "chains":
-            default = str(Path.home() / f"{video.parent.name}-{video.name}")
-        target, _ = QFileDialog.getSaveFileName(self, "Export video", default, "MP4 video (*.mp4)")
-        if not target:
-            return
-        self.tasks.submit(
-            lambda: shutil.copyfile(video, target),
-            lambda _: self.statusBar().showMessage(f"Exported to {target}", 8000),
-            lambda error: self.statusBar().showMessage(f"Export failed: {error}", 8000),
-        )
-
     # -- settings and health -----------------------------------------------------------
 
     def refresh_health(self) -> None:
+        from scenemaker_desktop.engine.health import check_health
+
         secrets, root = self.studio.secrets, self.studio.store.root
         self.tasks.submit(lambda: check_health(secrets, root), self._show_health)
 
     def _show_health(self, health: Health) -> None:
+        first_check = self.studio_page.fal_ready is None
         self.health.show_health(health)
         self.studio_page.fal_ready = health.fal_configured
+        if (
+            first_check
+            and health.fal_configured
+            and not (self.settings.last_model or self.settings.default_model)
+        ):
+            # Studio.default_model(): WAN once a fal key exists (asked here, off the keyring).
+            self.studio_page.model.set_model("wan")
         self.studio_page.revalidate()
 
-    def open_settings(self) -> SettingsDialog:
+    def open_settings(self) -> SettingsDialog | None:
+        if not self.is_attached:
+            return None
+        from scenemaker_desktop.gui.settings_dialog import SettingsDialog
+
         dialog = SettingsDialog(self.studio, self.tasks, self)
         dialog.saved.connect(self._settings_saved)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
@@ -334,8 +281,10 @@ class MainWindow(QMainWindow):
         return dialog
 
     def _settings_saved(self, saved: SavedSettings) -> None:
+        from scenemaker_desktop.engine.sessions.store import SessionStore
+
         studio = self.studio
-        studio.settings = saved.settings
+        studio.settings = self.settings = saved.settings
         studio.store = SessionStore(studio.paths.sessions_dir(saved.settings))
         self.queue.set_parallel(saved.settings.parallel_jobs)
         apply_theme(QApplication.instance(), saved.settings.theme)
@@ -348,16 +297,22 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         if not self._closed:
             self._closed = True
-            self.shutdown_clean = self.queue.shutdown(SHUTDOWN_WAIT_MS)
-            self.studio_page.preview.player.stop()
-            self.tasks.wait(2000)
+            self._stop_work()
             self.remember()
-            try:
-                self.studio.settings.save(self.studio.paths.settings_file)
-            except Exception as exc:
-                log.warning("settings not saved: %s", exc)
+            self._save_settings()
         event.accept()
 
+    def _stop_work(self) -> None:
+        if not self.is_attached:
+            return
+        self.shutdown_clean = self.queue.shutdown(SHUTDOWN_WAIT_MS)
+        self.studio_page.preview.player.stop()
+        self.tasks.wait(2000)
 
-def _short(text: str, limit: int = 48) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    def _save_settings(self) -> None:
+        if not self.is_attached:
+            return
+        try:
+            self.settings.save(self.studio.paths.settings_file)
+        except Exception as exc:
+            log.warning("settings not saved: %s", exc)

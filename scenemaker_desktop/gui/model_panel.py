@@ -17,8 +17,8 @@ from PySide6.QtWidgets import (
 )
 
 from scenemaker_desktop.engine.catalog import MODELS, SESSION_PARAMS, ModelSpec, get_model
-from scenemaker_desktop.gui.param_form import Control, ParamForm, make_control
-from scenemaker_desktop.gui.theme import icon
+from scenemaker_desktop.gui.param_form import Control, ParamForm, form_caption, make_control
+from scenemaker_desktop.gui.theme import bind_icon
 from scenemaker_desktop.gui.widgets import MARGIN, label, repolish, section_title
 
 SESSION_KEY = "_session"
@@ -77,7 +77,7 @@ class ModelPanel(QFrame):
         box.addWidget(section_title("Parameters"))
         box.addWidget(self.form)
         box.addSpacing(6)
-        box.addWidget(section_title("Chain"))
+        box.addWidget(section_title("Session"))
         box.addLayout(self._session_form())
         box.addStretch(1)
         scroll = QScrollArea()
@@ -94,9 +94,7 @@ class ModelPanel(QFrame):
         for param in SESSION_PARAMS:
             control = make_control(param, self.changed.emit)
             self.session_controls[param.key] = control
-            caption = label(param.label, "muted")
-            caption.setToolTip(param.help)
-            form.addRow(caption, control.widget)
+            form.addRow(form_caption(param), control.widget)
         return form
 
     def _footer(self) -> QVBoxLayout:
@@ -114,7 +112,8 @@ class ModelPanel(QFrame):
         self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.message.hide()
         box.addWidget(self.message)
-        self.generate_button = QPushButton(icon("generate", "#ffffff"), "  Generate")
+        self.generate_button = QPushButton("  Generate")
+        bind_icon(self.generate_button, "generate", "#ffffff")
         self.generate_button.setObjectName("primary")
         self.generate_button.setToolTip("Add this job to the queue (Ctrl+Enter)")
         self.generate_button.clicked.connect(self.generate_requested)

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QDoubleSpinBox,
     QFormLayout,
     QHBoxLayout,
+    QLabel,
     QSlider,
     QSpinBox,
     QToolButton,
@@ -31,6 +32,8 @@ from scenemaker_desktop.gui.analysis_panel import TextField
 from scenemaker_desktop.gui.widgets import label, pretty_choice
 
 SLIDER_MAX_SPAN = 200
+LABEL_WIDTH = 134
+"""Every form in the column uses this label width, so the controls line up across groups."""
 SLIDER_TICKS = 100
 
 
@@ -140,6 +143,13 @@ def _with_slider(param: Param, spin: QSpinBox | QDoubleSpinBox, low: float, high
     return Control(param, box, spin.value, spin.setValue)
 
 
+def form_caption(param: Param) -> QLabel:
+    caption = label(param.label, "muted")
+    caption.setToolTip(param.help)
+    caption.setFixedWidth(LABEL_WIDTH)
+    return caption
+
+
 class ParamForm(QWidget):
     """The form for one model at a time; ``set_model`` rebuilds it from the catalog."""
 
@@ -182,7 +192,9 @@ class ParamForm(QWidget):
             toggle.setArrowType(self._arrow(self._show_advanced))
             toggle.setText(f"Advanced ({len(advanced)})")
             holder = QWidget(body)
-            holder.setLayout(self._form(advanced))
+            inner = self._form(advanced)
+            inner.setContentsMargins(0, 0, 0, 0)
+            holder.setLayout(inner)
             holder.setVisible(self._show_advanced)
             toggle.toggled.connect(lambda on: self._toggle_advanced(on, toggle, holder))
             self.advanced_toggle = toggle
@@ -211,9 +223,7 @@ class ParamForm(QWidget):
             if param.kind is ParamKind.BOOL:
                 form.addRow("", control.widget)
             else:
-                caption = label(param.label, "muted")
-                caption.setToolTip(param.help)
-                form.addRow(caption, control.widget)
+                form.addRow(form_caption(param), control.widget)
         return form
 
     def values(self) -> dict[str, Any]:

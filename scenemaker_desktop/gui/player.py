@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QSize, Qt, QUrl
+from PySide6.QtGui import QImage
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QSlider,
@@ -19,8 +20,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from scenemaker_desktop.gui.theme import icon
-from scenemaker_desktop.gui.widgets import fmt_seconds, label
+from scenemaker_desktop.gui.theme import bind_icon
+from scenemaker_desktop.gui.widgets import ImageView, fmt_seconds, label
 
 PLACEHOLDER = "Generated videos play here"
 
@@ -39,6 +40,10 @@ class Player(QWidget):
         self.placeholder = label(PLACEHOLDER, "videoPlaceholder")
         self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self._stack.addWidget(self.placeholder)
+        self.still = ImageView(radius=8)
+        self.still.setObjectName("videoStill")
+        self.still.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+        self._stack.addWidget(self.still)
         layout.addWidget(self._stack, 1)
         layout.addLayout(self._controls())
 
@@ -47,7 +52,7 @@ class Player(QWidget):
         row.setSpacing(10)
         self.play_button = QToolButton()
         self.play_button.setObjectName("flat")
-        self.play_button.setIcon(icon("play"))
+        bind_icon(self.play_button, "play")
         self.play_button.setIconSize(QSize(18, 18))
         self.play_button.setToolTip("Play / pause (Space)")
         self.play_button.clicked.connect(self.toggle)
@@ -94,6 +99,20 @@ class Player(QWidget):
         else:
             self.media.pause()
 
+    def show_still(self, image: QImage) -> None:
+        """A picture in place of the video (a chain just finished while others render).
+
+        Cheaper than playing: decoding video next to running renders slows both, and
+        without a GPU Qt converts every frame on the GUI thread.
+        """
+        if self.is_playing():
+            return
+        self.stop()
+        self.source = None
+        self.still.set_image(image)
+        self._stack.setCurrentWidget(self.still)
+        self._set_controls_enabled(False)
+
     def clear(self) -> None:
         if self.media is not None:
             self.media.stop()
@@ -129,7 +148,7 @@ class Player(QWidget):
         self.slider.setEnabled(enabled)
 
     def _state_changed(self, state: object) -> None:
-        self.play_button.setIcon(icon("pause" if self.is_playing() else "play"))
+        bind_icon(self.play_button, "pause" if self.is_playing() else "play")
 
     def _duration_changed(self, duration: int) -> None:
         self.slider.setRange(0, max(0, duration))

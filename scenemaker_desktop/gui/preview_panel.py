@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 
@@ -17,8 +17,14 @@ from scenemaker_desktop.engine.sessions.store import SessionStore
 from scenemaker_desktop.gui.chain_strip import ChainStrip
 from scenemaker_desktop.gui.images import load_thumbnail
 from scenemaker_desktop.gui.player import Player
-from scenemaker_desktop.gui.theme import icon
-from scenemaker_desktop.gui.widgets import MARGIN, label, pretty_choice, section_title
+from scenemaker_desktop.gui.theme import bind_icon
+from scenemaker_desktop.gui.widgets import (
+    MARGIN,
+    ElidedLabel,
+    label,
+    pretty_choice,
+    section_title,
+)
 
 
 @dataclass(frozen=True)
@@ -111,17 +117,19 @@ class PreviewPanel(QFrame):
         row = QHBoxLayout()
         text = QVBoxLayout()
         text.setSpacing(2)
-        self.title = label("", "heading")
-        self.meta = label("", "hint")
+        self.title = ElidedLabel("", "heading")
+        self.meta = ElidedLabel("", "hint")
         self.params = label("", "hint", wrap=True)
         self.params.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         text.addWidget(self.title)
         text.addWidget(self.meta)
         text.addWidget(self.params)
         row.addLayout(text, 1)
-        self.open_button = QPushButton(icon("folder"), "Open folder")
+        self.open_button = QPushButton("Open folder")
+        bind_icon(self.open_button, "folder")
         self.open_button.clicked.connect(self._open_folder)
-        self.export_button = QPushButton(icon("export"), "Export…")
+        self.export_button = QPushButton("Export…")
+        bind_icon(self.export_button, "export")
         self.export_button.setToolTip("Save a copy of the playing video where you choose")
         self.export_button.clicked.connect(self._export)
         for button in (self.open_button, self.export_button):
@@ -141,8 +149,7 @@ class PreviewPanel(QFrame):
     def start(self, title: str, meta: str, chains: int) -> None:
         """A job just started: empty tiles for its chains, no video yet."""
         self.folder, self.session_id = None, None
-        self.title.setText(_elide(title))
-        self.title.setToolTip(title)
+        self.title.setText(title)
         self.meta.setText(meta)
         self.params.hide()
         self.strip.reset(chains)
@@ -153,8 +160,7 @@ class PreviewPanel(QFrame):
         session = view.session
         self.folder, self.session_id = view.folder, session.id
         action = str(session.request.get("action", "")) or session.id
-        self.title.setText(_elide(action))
-        self.title.setToolTip(action)
+        self.title.setText(action)
         self.meta.setText(f"{session_meta(session)} · {session.id}")
         self.params.setText(describe_params(session.request))
         self.params.show()
@@ -164,19 +170,28 @@ class PreviewPanel(QFrame):
                 self.strip.set_chain(chain.index, image, view.folder / chain.video, chain.prompt)
         if view.final_video is not None:
             self.strip.set_final(view.final_image or QImage(), view.final_video)
-            self.player.load(view.final_video, autoplay=autoplay)
+            # Opening the media takes a few ms of its own: let the strip paint first.
+            QTimer.singleShot(0, lambda: self._load_final(view, autoplay))
         else:
             self.player.clear()
         self._update_buttons()
+
+    def _load_final(self, view: SessionView, autoplay: bool) -> None:
+        if self.session_id == view.session.id and view.final_video is not None:
+            self.player.load(view.final_video, autoplay=autoplay)
+            self._update_buttons()
 
     def play(self, path: Path) -> None:
         self.player.load(path)
         self._update_buttons()
 
     def chain_ready(self, index: int, image: QImage, video: Path, prompt: str) -> None:
+        """A chain of the shown job finished: fill its tile and show its picture."""
         self.folder = video.parent.parent
         self.strip.set_chain(index, image, video, prompt)
         self.strip.set_running(index + 1)
+        if not image.isNull():
+            self.player.show_still(image)
         self._update_buttons()
 
     def _update_buttons(self) -> None:
@@ -190,7 +205,3 @@ class PreviewPanel(QFrame):
     def _export(self) -> None:
         if self.player.source is not None:
             self.export_requested.emit(self.player.source)
-
-
-def _elide(text: str, limit: int = 90) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"

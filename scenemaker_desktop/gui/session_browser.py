@@ -27,7 +27,7 @@ from scenemaker_desktop.engine.sessions.model import Session
 from scenemaker_desktop.engine.sessions.store import SessionListing, SessionStore
 from scenemaker_desktop.gui.images import load_thumbnail
 from scenemaker_desktop.gui.preview_panel import describe_params, model_name
-from scenemaker_desktop.gui.theme import icon
+from scenemaker_desktop.gui.theme import bind_icon
 from scenemaker_desktop.gui.widgets import MARGIN, Chip, ImageView, card, label
 
 THUMB = QSize(96, 54)
@@ -96,7 +96,8 @@ class SessionBrowser(QWidget):
         self.search.setClearButtonEnabled(True)
         self.search.setFixedWidth(300)
         self.search.textChanged.connect(self._filter)
-        self.refresh_button = QPushButton(icon("refresh"), "Refresh")
+        self.refresh_button = QPushButton("Refresh")
+        bind_icon(self.refresh_button, "refresh")
         self.refresh_button.clicked.connect(self.refresh_requested)
         row.addWidget(self.search)
         row.addWidget(self.refresh_button)
@@ -114,6 +115,7 @@ class SessionBrowser(QWidget):
         self.table.setUniformRowHeights(True)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         header = self.table.header()
+        header.setStretchLastSection(False)
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         for column in range(1, len(COLUMNS)):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
@@ -163,7 +165,8 @@ class SessionBrowser(QWidget):
 
     def _button(self, icon_name: str, text: str, slot, primary: bool = False) -> QPushButton:
         colour = "#ffffff" if primary else "text"
-        button = QPushButton(icon(icon_name, colour, 16), text)
+        button = QPushButton(text)
+        bind_icon(button, icon_name, colour, 16)
         if primary:
             button.setObjectName("primary")
         button.clicked.connect(slot)

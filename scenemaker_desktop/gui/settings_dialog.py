@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -79,7 +80,7 @@ class KeyRow(QWidget):
         row.addWidget(self.test_button)
         column.addLayout(row)
         status = QHBoxLayout()
-        self.where = label("Checking…", "hint")
+        self.where = label("Checking…", "hint", wrap=True)
         self.remove_button = QPushButton("Remove")
         self.remove_button.setObjectName("flat")
         self.remove_button.clicked.connect(self._remove)
@@ -95,8 +96,10 @@ class KeyRow(QWidget):
         self.where.setText(where_text(info))
         stored = info.source in (KeySource.KEYRING, KeySource.FILE)
         self.remove_button.setVisible(stored)
-        if info.configured:
-            self.field.setPlaceholderText("•••••••• saved — type a new key to replace it")
+        if info.source is KeySource.ENVIRONMENT:
+            self.field.setPlaceholderText("Set by the environment")
+        elif info.configured:
+            self.field.setPlaceholderText("Saved — type a new key to replace it")
         else:
             self.field.setPlaceholderText(f"Paste your {SERVICE_TITLES[self.service]}")
 
@@ -136,8 +139,10 @@ class SettingsDialog(QDialog):
         layout.addWidget(label("Settings", "pageTitle"))
         layout.addWidget(section_title("Services"))
         layout.addLayout(self._services_form())
+        layout.addSpacing(8)
         layout.addWidget(section_title("Storage & jobs"))
         layout.addLayout(self._storage_form())
+        layout.addSpacing(8)
         layout.addWidget(section_title("Appearance"))
         layout.addLayout(self._appearance_form())
         self.error = label("", "error", wrap=True)
@@ -220,6 +225,8 @@ class SettingsDialog(QDialog):
         )
         self.save_button = box.button(QDialogButtonBox.StandardButton.Save)
         self.save_button.setObjectName("primary")
+        for button in box.buttons():
+            button.setIcon(QIcon())  # some platform themes add stock icons; keep buttons plain
         box.accepted.connect(self.save)
         box.rejected.connect(self.reject)
         return box
@@ -253,7 +260,10 @@ class SettingsDialog(QDialog):
             row.test_button.setEnabled(True)
             row.show_result(check)
 
-        self.tasks.submit(lambda: check_connection(service, typed or secrets.get(service)), done)
+        model = self.openai_model.currentText().strip() or None
+        self.tasks.submit(
+            lambda: check_connection(service, typed or secrets.get(service), model), done
+        )
 
     def new_settings(self) -> Settings:
         return dataclasses.replace(

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QLabel, QMainWindow, QStatusBar, QSystemTrayIcon
 
-from scenemaker_desktop.engine.health import Health
 from scenemaker_desktop.gui.theme import current_colours
+
+if TYPE_CHECKING:
+    from scenemaker_desktop.engine.health import Health
 
 MESSAGE_MS = 10000
 
@@ -35,7 +39,8 @@ class HealthBar:
             (self.openai, "openai", "OpenAI key"),
         ):
             info = health.keys[service]
-            widget.setText(_dot(info.configured, name))
+            # A missing key is a choice (Local Preview needs none), not a fault: grey, not red.
+            widget.setText(_dot(True if info.configured else None, name))
             widget.setToolTip(f"{name}: {info.where}")
         self.ffmpeg.setText(_dot(health.ffmpeg_found, "ffmpeg"))
         self.ffmpeg.setToolTip(health.ffmpeg_detail)

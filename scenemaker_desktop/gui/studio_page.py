@@ -27,7 +27,7 @@ from scenemaker_desktop.gui.images import InputPreview, load_input_preview, save
 from scenemaker_desktop.gui.job_list import JobList
 from scenemaker_desktop.gui.model_panel import ModelPanel
 from scenemaker_desktop.gui.preview_panel import PreviewPanel
-from scenemaker_desktop.gui.widgets import MARGIN, card, section_title
+from scenemaker_desktop.gui.widgets import MARGIN, card, label, section_title
 from scenemaker_desktop.gui.worker import TaskRunner, user_message
 
 
@@ -70,7 +70,7 @@ def judge(
 def _cost_text(request: GenerationRequest) -> tuple[str, str]:
     estimate = estimate_cost(request)
     clips = f"{estimate.clips} clip{'s' if estimate.clips != 1 else ''}"
-    length = f"{estimate.seconds_per_clip:g} s each"
+    length = f"{round(estimate.seconds_per_clip, 1):g} s each"
     if estimate.per_clip_usd == 0:
         return "Free", f"{clips} · {length} · renders on this computer"
     return f"${estimate.total_usd:.2f}", f"{clips} × ${estimate.per_clip_usd:.2f} · {length}"
@@ -111,9 +111,11 @@ class StudioPage(QWidget):
         splitter.addWidget(self._input_column())
         splitter.addWidget(self._centre_column())
         splitter.addWidget(self.model)
-        self.model.setMinimumWidth(340)
-        splitter.setStretchFactor(1, 1)
-        splitter.setSizes([360, 840, 370])
+        self.model.setMinimumWidth(360)
+        # Extra width goes to the video; the side columns keep the size the artist gave them.
+        for index, stretch in enumerate((0, 1, 0)):
+            splitter.setStretchFactor(index, stretch)
+        splitter.setSizes([360, 820, 390])
         layout.addWidget(splitter)
 
     def _input_column(self) -> QFrame:
@@ -138,13 +140,27 @@ class StudioPage(QWidget):
         header.setContentsMargins(6, 0, 0, 0)
         header.addWidget(section_title("Queue"))
         layout.addLayout(header)
+        self.jobs_empty = label(
+            "Jobs you generate line up here. Several run at once; each keeps its chains in order.",
+            "hint",
+            wrap=True,
+        )
+        self.jobs_empty.setContentsMargins(6, 4, 6, 0)
+        self.jobs_empty.setAlignment(Qt.AlignmentFlag.AlignTop)
+        layout.addWidget(self.jobs_empty, 1)
         layout.addWidget(self.jobs, 1)
+        self.jobs.hide()
+        self.jobs.model().rowsInserted.connect(self._first_job)
         queue.setMinimumHeight(150)
         splitter.addWidget(queue)
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 1)
         splitter.setSizes([640, 240])
         return splitter
+
+    def _first_job(self) -> None:
+        self.jobs_empty.hide()
+        self.jobs.show()
 
     # -- input -------------------------------------------------------------------------
 
@@ -186,19 +202,21 @@ class StudioPage(QWidget):
     def analyse(self) -> None:
         if self.image is None:
             return
-        image, action, analyser = self.image, self.analysis.action_text(), self.studio.analyser()
+        image, action, studio = self.image, self.analysis.action_text(), self.studio
         token = self._intake_token
         self.analysis.set_busy()
 
-        def done(result: ImageAnalysis) -> None:
-            if token == self._intake_token:
-                self.analysis.set_analysis(result, analyser.name)
+        def work() -> tuple[ImageAnalysis, str]:
+            # Choosing the analyser reads the keyring, so that happens here too.
+            analyser = studio.analyser()
+            result = analyser.analyse(image, action)
+            return result, analyser.name
 
-        self.tasks.submit(
-            lambda: analyser.analyse(image, action),
-            done,
-            lambda error: self.analysis.set_failed(user_message(error)),
-        )
+        def done(result: tuple[ImageAnalysis, str]) -> None:
+            if token == self._intake_token:
+                self.analysis.set_analysis(*result)
+
+        self.tasks.submit(work, done, lambda error: self.analysis.set_failed(user_message(error)))
 
     # -- the request -------------------------------------------------------------------
 

@@ -7,10 +7,13 @@ stroke-only SVGs drawn in ``currentColor`` and tinted here to the theme's text.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import re
-import sys
+import weakref
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import QByteArray, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QGuiApplication, QIcon, QPainter, QPalette, QPixmap
@@ -69,11 +72,10 @@ LIGHT = {
 
 
 def resources_dir() -> Path:
-    """resources/ next to the package (source tree) or inside a frozen bundle."""
-    bundle = getattr(sys, "_MEIPASS", None)
-    candidates = [Path(bundle) / "resources"] if bundle else []
-    candidates.append(Path(__file__).resolve().parents[2] / "resources")
-    return next((c for c in candidates if c.is_dir()), candidates[-1])
+    """resources/ in the source tree or inside the packaged app."""
+    from scenemaker_desktop.resources_path import resources_root
+
+    return resources_root()
 
 
 def resolve_theme(name: str) -> str:
@@ -92,12 +94,49 @@ def apply_theme(app: QApplication, name: str) -> str:
     """Style the whole app; returns the variant applied ('light' or 'dark')."""
     variant = resolve_theme(name)
     tokens = colours(variant)
-    app.setStyle("Fusion")
+    if app.style().name().lower() != "fusion":  # re-creating the style costs ~15 ms
+        app.setStyle("Fusion")
     app.setPalette(_palette(tokens))
     app.setStyleSheet(_style_sheet(variant, tokens))
     app.setProperty("themeVariant", variant)
     icon.cache_clear()
+    _refresh_bound()
     return variant
+
+
+# Icons are tinted when made, so widgets that outlive a theme switch register here and get
+# fresh ones. Weak references: a closed window's buttons simply drop out.
+_bound_icons: dict[int, tuple[weakref.ref, str, str, int]] = {}
+_listeners: list[weakref.WeakMethod | weakref.ref] = []
+
+
+def bind_icon(target: Any, name: str, colour: str = "text", size: int = 20) -> None:
+    """Give ``target`` (a button or action) ``icon(name)``, re-tinted on every theme change."""
+    target.setIcon(icon(name, colour, size))
+    _bound_icons[id(target)] = (weakref.ref(target), name, colour, size)
+
+
+def on_theme_change(callback: Callable[[], None]) -> None:
+    """Call ``callback`` after each theme change while its owner is alive."""
+    ref = weakref.WeakMethod(callback) if hasattr(callback, "__self__") else weakref.ref(callback)
+    _listeners.append(ref)
+
+
+def _refresh_bound() -> None:
+    for key, (ref, name, colour, size) in list(_bound_icons.items()):
+        target = ref()
+        if target is None:
+            del _bound_icons[key]
+            continue
+        with contextlib.suppress(RuntimeError):  # the C++ side may already be gone
+            target.setIcon(icon(name, colour, size))
+    for ref in list(_listeners):
+        callback = ref()
+        if callback is None:
+            _listeners.remove(ref)
+            continue
+        with contextlib.suppress(RuntimeError):
+            callback()
 
 
 def _palette(c: dict[str, str]) -> QPalette:
@@ -158,7 +197,10 @@ def icon(name: str, colour: str = "text", size: int = 20) -> QIcon:
     tint = current_colours().get(colour, colour)
     svg = path.read_text(encoding="utf-8").replace("currentColor", tint)
     result = QIcon()
-    for scale in (1, 2):
+    app = QGuiApplication.instance()
+    # A 2x copy only where the screen needs it: each render costs startup time.
+    ratio = app.devicePixelRatio() if app is not None else 1.0
+    for scale in (1, 2) if ratio > 1 else (1,):
         result.addPixmap(_render_svg(svg, size * scale))
     return result
 

@@ -49,6 +49,36 @@ def label(text: str = "", name: str | None = None, wrap: bool = False) -> QLabel
     return widget
 
 
+class ElidedLabel(QLabel):
+    """A one-line label that ends in "…" when it does not fit, instead of pushing its
+    column wider (long actions and prompts are normal here)."""
+
+    def __init__(self, text: str = "", name: str | None = None, parent: QWidget | None = None):
+        super().__init__(parent)
+        if name:
+            self.setObjectName(name)
+        self._full = ""
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.setMinimumWidth(40)
+        self.setText(text)
+
+    def setText(self, text: str) -> None:
+        self._full = text
+        self.setToolTip(text)
+        self._elide()
+
+    def full_text(self) -> str:
+        return self._full
+
+    def resizeEvent(self, event: object) -> None:
+        super().resizeEvent(event)
+        self._elide()
+
+    def _elide(self) -> None:
+        shown = self.fontMetrics().elidedText(self._full, Qt.TextElideMode.ElideRight, self.width())
+        super().setText(shown)
+
+
 class Chip(QLabel):
     """A small coloured status label; its colour follows the ``state`` property."""
 

@@ -2,14 +2,20 @@ from __future__ import annotations
 
 import itertools
 import json
+import math
+import os
 import random
+import signal
+import sys
+import threading
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import pytest
-from PIL import Image, ImageChops, ImageDraw, ImageStat
+from PIL import ExifTags, Image, ImageChops, ImageDraw, ImageStat
 
+from scenemaker_desktop.engine import media
 from scenemaker_desktop.engine.backends.base import ClipJob, ClipProgress, ClipResult
 from scenemaker_desktop.engine.backends.camera import CameraMove, CameraPose
 from scenemaker_desktop.engine.backends.local import (
@@ -59,15 +65,21 @@ def _job(
     prompt: str = "she walks toward the camera",
     seed: Path | None = None,
     continuation: Mapping[str, Any] | None = None,
+    action: str = "",
+    chain: tuple[int, int] | None = None,
 ) -> ClipJob:
+    """``chain`` is (index, number of chains); by default a lone chain or its follower."""
+    index, count = chain or ((0, 1) if continuation is None else (1, 2))
     return ClipJob(
-        chain_index=0 if continuation is None else 1,
+        chain_index=index,
         prompt=prompt,
         seed_image=seed or source,
         source_image=source,
         params=params,
         output=output,
         continuation=continuation,
+        action=action,
+        num_chains=count,
     )
 
 
@@ -189,6 +201,24 @@ def test_auto_aspect_follows_the_source_image(tmp_path: Path) -> None:
     assert (info.width, info.height) == (360, 480)
 
 
+def test_large_rotated_jpeg_is_rendered_upright_in_its_own_aspect(tmp_path: Path) -> None:
+    # Stored sideways with EXIF orientation 6 and big enough to be decoded at a
+    # reduced JPEG scale: upright it is portrait, red above and blue below.
+    upright = Image.new("RGB", (1200, 1600), (200, 30, 30))
+    ImageDraw.Draw(upright).rectangle((0, 800, 1200, 1600), fill=(30, 30, 200))
+    exif = Image.Exif()
+    exif[ExifTags.Base.Orientation] = 6
+    photo = tmp_path / "photo.jpg"
+    upright.transpose(Image.Transpose.ROTATE_90).save(photo, exif=exif, quality=95)
+    result = _render(_job(photo, tmp_path / "clip.mp4", {**TINY, "aspect_ratio": "auto"}))
+    info = probe(result.video)
+    assert (info.width, info.height) == (360, 480)
+    first = _frames(result.video, (360, 480))[0]
+    top = ImageStat.Stat(first.crop((0, 0, 360, 200))).mean
+    bottom = ImageStat.Stat(first.crop((0, 280, 360, 480))).mean
+    assert top[0] > 150 > top[2] and bottom[2] > 150 > bottom[0]
+
+
 def _continue(
     source: Path,
     previous: ClipResult,
@@ -263,6 +293,15 @@ def test_unreadable_source_is_a_generation_error(tmp_path: Path) -> None:
     assert not (tmp_path / "clip.mp4").exists()
 
 
+def test_source_damaged_past_its_header_is_a_generation_error(source: Path, tmp_path: Path) -> None:
+    # The header reads fine (so ffmpeg is already running when decoding fails).
+    damaged = tmp_path / "damaged.png"
+    damaged.write_bytes(source.read_bytes()[:2000])
+    with pytest.raises(GenerationError, match=r"^local: cannot read the image damaged\.png"):
+        _render(_job(damaged, tmp_path / "clip.mp4", TINY))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["damaged.png", "source.png"]
+
+
 def test_missing_source_is_a_generation_error(tmp_path: Path) -> None:
     with pytest.raises(GenerationError, match=r"cannot read the image gone\.png"):
         _render(_job(tmp_path / "gone.png", tmp_path / "clip.mp4", TINY))
@@ -289,3 +328,138 @@ def test_ffmpeg_failure_is_a_generation_error_with_its_last_line(
     with pytest.raises(GenerationError, match=r"^local: ffmpeg failed: \S"):
         _render(_job(source, output, TINY))
     assert not output.exists()
+
+
+def test_auto_camera_move_reads_the_artists_action_not_the_prompt(
+    source: Path, tmp_path: Path
+) -> None:
+    # The template prompt wraps the action in camera direction for its arc phase,
+    # which would turn this pan into a pull-back if the camera read the prompt.
+    action = "she walks left along the pier"
+    prompt = (
+        f"Resolution beat, continued: the action winds down: {action}, movement slowing. "
+        "Gentle pull back revealing the scene as the motion settles."
+    )
+    result = _render(_job(source, tmp_path / "clip.mp4", TINY, prompt=prompt, action=action))
+    assert result.state["move"] == CameraMove.PAN_LEFT.value
+    assert result.state["end_pose"]["cx"] < result.state["start_pose"]["cx"]
+
+
+def test_auto_camera_move_falls_back_to_the_prompt_without_an_action(
+    source: Path, tmp_path: Path
+) -> None:
+    prompt = "the camera pulls back from the table"
+    result = _render(_job(source, tmp_path / "clip.mp4", TINY, prompt=prompt, action="  "))
+    assert result.state["move"] == CameraMove.PULL_OUT.value
+
+
+def _speeds(poses: list[CameraPose]) -> list[float]:
+    """How fast the picture moves, in view widths per frame at the edge of the frame."""
+    return [
+        math.hypot(0.5 * math.log(b.zoom / a.zoom), (b.cx - a.cx) * b.zoom, (b.cy - a.cy) * b.zoom)
+        for a, b in itertools.pairwise(poses)
+    ]
+
+
+def test_three_chained_clips_move_as_one_shot_in_the_final_video(
+    source: Path, tmp_path: Path
+) -> None:
+    params = {**TINY, "camera_move": "push_in", "motion_strength": 1.0}
+    results: list[ClipResult] = []
+    seeds: list[media.SeedFrame] = []
+    for index in range(3):  # what the runner does, chain by chain
+        continuation = None
+        if results:
+            continuation = {
+                "previous_state": results[-1].state,
+                "seed_frame_index": seeds[-1].index,
+            }
+        job = _job(
+            source,
+            tmp_path / f"chain_{index + 1:02d}.mp4",
+            params,
+            seed=seeds[-1].path if seeds else None,
+            continuation=continuation,
+            chain=(index, 3),
+        )
+        results.append(_render(job))
+        if index < 2:
+            seeds.append(media.best_seed_frame(job.output, tmp_path / f"seed_{index + 1}.png"))
+    # The poses final.mp4 shows: each clip up to (not including) its seed frame.
+    cuts = [seed.index for seed in seeds] + [FRAMES]
+    shown = [
+        pose_at_frame(result.state, i)
+        for result, cut in zip(results, cuts, strict=True)
+        for i in range(cut)
+    ]
+    seams = list(itertools.accumulate(cuts[:2]))
+    speeds = _speeds(shown)
+    cruise = max(speeds)
+    assert speeds[0] < 0.05 * cruise and speeds[-1] < 0.05 * cruise  # eased in and out once
+    for seam in seams:
+        before, across, after = speeds[seam - 2 : seam + 1]
+        assert across == pytest.approx((before + after) / 2, abs=0.02 * cruise), seam
+        assert across > 0.5 * cruise, seam
+    # And in pixels: consecutive frames of the assembled video differ about as
+    # much across a seam as beside it (a stop would show as near-identical frames).
+    ends = [*(seed.index for seed in seeds), None]  # as the runner cuts them
+    final = media.assemble(
+        [media.ClipCut(result.video, end) for result, end in zip(results, ends, strict=True)],
+        tmp_path / "final.mp4",
+    )
+    frames = _frames(final.path)
+    assert len(frames) == len(shown)
+    changes = [_mean_diff(a, b) for a, b in itertools.pairwise(frames)]
+    for seam in seams:
+        beside = (changes[seam - 2] + changes[seam]) / 2
+        assert 0.7 * beside < changes[seam - 1] < 1.3 * beside, (seam, changes[seam - 3 : seam + 2])
+
+
+def test_a_continuation_of_a_one_chain_session_eases_in_again(source: Path, tmp_path: Path) -> None:
+    params = {**TINY, "camera_move": "pan_right"}
+    first = _render(_job(source, tmp_path / "chain0.mp4", params))
+    second = _continue(source, first, tmp_path / "chain1.mp4", FRAMES - 1, params)
+    speeds = _speeds([pose_at_frame(second.state, i) for i in range(FRAMES)])
+    assert speeds[0] < 0.05 * max(speeds)
+    assert second.state["start_pose"] == pytest.approx(first.state["end_pose"])
+
+
+def _children_named(name: str) -> list[int]:
+    """Process ids of this process's children whose command is ``name`` (Linux /proc)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        command, fields = stat[stat.index("(") + 1 : stat.rindex(")")], stat.rsplit(")", 1)[1]
+        if command.startswith(name) and int(fields.split()[1]) == os.getpid():
+            found.append(int(entry.name))
+    return found
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc, uses SIGSTOP")
+@pytest.mark.timeout(120)
+def test_cancel_reaches_a_render_blocked_on_an_ffmpeg_that_stopped_reading(
+    source: Path, tmp_path: Path
+) -> None:
+    # A frozen ffmpeg neither reads nor exits, so a write to its input blocks;
+    # cancel must still end the render (ffmpeg is killed, nothing is left behind).
+    job = _job(source, tmp_path / "clip.mp4", {**TINY, "duration": 10})
+    token = CancelToken()
+    frozen: list[int] = []
+
+    def on_progress(progress: ClipProgress) -> None:
+        if not frozen:
+            frozen.extend(_children_named("ffmpeg"))
+            for pid in frozen:
+                os.kill(pid, signal.SIGSTOP)
+            threading.Timer(0.5, token.cancel).start()
+
+    generator = LocalPreviewGenerator()
+    with pytest.raises(Cancelled):
+        generator.wait(generator.submit(job), job, on_progress, token)
+    assert frozen
+    assert list(tmp_path.iterdir()) == [source]

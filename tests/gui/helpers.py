@@ -25,13 +25,19 @@ def drop_files(widget: QWidget, *paths: Path) -> None:
     mime.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
     centre = QPointF(widget.width() / 2, widget.height() / 2)
     enter = QDragEnterEvent(
-        centre, Qt.DropAction.CopyAction, mime,
-        Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
+        centre,
+        Qt.DropAction.CopyAction,
+        mime,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
     )
     QApplication.sendEvent(widget, enter)
     drop = QDropEvent(
-        centre, Qt.DropAction.CopyAction, mime,
-        Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
+        centre,
+        Qt.DropAction.CopyAction,
+        mime,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
     )
     QApplication.sendEvent(widget, drop)
 
@@ -43,7 +49,9 @@ def load_input(qtbot, window, image: Path) -> None:
     qtbot.waitUntil(lambda: page.analysis.fields["theme"].text() != "", timeout=WAIT_MS)
 
 
-def fill_form(window, action: str, chains: int, params: dict[str, Any], model: str = "local") -> None:
+def fill_form(
+    window, action: str, chains: int, params: dict[str, Any], model: str = "local"
+) -> None:
     page = window.studio_page
     page.model.set_model(model)
     page.analysis.action.setPlainText(action)

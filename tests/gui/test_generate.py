@@ -60,7 +60,9 @@ def test_clicking_a_chain_tile_plays_that_chain(qtbot, window, sample_image):
     assert window.studio_page.preview.export_button.isEnabled()
 
 
-def test_escape_cancels_the_selected_running_job_and_offers_retry(qtbot, window, sample_image, home):
+def test_escape_cancels_the_selected_running_job_and_offers_retry(
+    qtbot, window, sample_image, home
+):
     load_input(qtbot, window, sample_image)
     fill_form(window, "slow push in toward the sea", 3, SLOW_LOCAL)
     window.studio_page.generate()
@@ -120,3 +122,18 @@ def test_closing_the_window_saves_a_running_job_as_interrupted(qtbot, window, sa
     settings = json.loads((home / "settings.json").read_text())
     assert settings["last_model"] == "local"
     assert settings["last_params"]["local"]["fps"] == SLOW_LOCAL["fps"]
+
+
+def test_jobs_also_run_on_threads_where_child_processes_are_unavailable(
+    qtbot, window, sample_image
+):
+    window.queue.isolate = False  # what a frozen build does
+    load_input(qtbot, window, sample_image)
+    fill_form(window, "slow push in toward the sea", 1, TINY_LOCAL)
+
+    window.studio_page.generate()
+
+    qtbot.waitUntil(lambda: jobs(window) and jobs(window)[0].status.finished, timeout=WAIT_MS)
+    job = jobs(window)[0]
+    assert job.status is JobStatus.COMPLETED, job.error
+    assert job.final_video is not None and job.final_video.is_file()

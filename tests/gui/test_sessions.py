@@ -64,7 +64,10 @@ def test_remix_loads_the_sessions_parameters_into_the_form(qtbot, window, studio
     assert page.model.model_id() == "local"
     values = page.model.overrides()
     assert (values["resolution"], values["duration"], values["fps"], values["chains"]) == (
-        "360p", 2, 12, 2,
+        "360p",
+        2,
+        12,
+        2,
     )
     assert page.analysis.action_text() == "slow push in toward the sea"
     assert page.analysis.fields["theme"].text()
@@ -106,7 +109,9 @@ def test_a_session_left_running_shows_as_interrupted_and_resumes(qtbot, window, 
     assert browser.buttons["resume"].isEnabled()
     qtbot.mouseClick(browser.buttons["resume"], Qt.MouseButton.LeftButton)
 
-    qtbot.waitUntil(lambda: window.queue.jobs and window.queue.jobs[0].status.finished, timeout=WAIT_MS)
+    qtbot.waitUntil(
+        lambda: window.queue.jobs and window.queue.jobs[0].status.finished, timeout=WAIT_MS
+    )
     assert window.queue.jobs[0].status.value == "completed"
     assert studio.store.load(session.id).status is SessionStatus.COMPLETED
 

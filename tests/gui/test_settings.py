@@ -7,7 +7,6 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt
 
-from scenemaker_desktop.engine.connection import find_checker
 from tests.gui.helpers import WAIT_MS
 
 FAL_KEY = "fal-key-1f3a9c77-only-for-this-test"
@@ -48,7 +47,7 @@ def test_the_masked_field_never_overwrites_a_stored_key(qtbot, window, memory_ke
     row = dialog.keys["fal"]
 
     assert row.field.text() == ""
-    assert "saved" in row.field.placeholderText()
+    assert row.field.placeholderText().startswith("Saved")
     assert row.where.text() == "Stored in the system keyring"
     _save(qtbot, dialog)
 
@@ -82,17 +81,41 @@ def test_test_connection_without_a_key_says_so_inline(qtbot, window):
     assert row.result.text() == "no fal key set"
 
 
-def test_test_connection_with_a_typed_key_reports_without_echoing_it(qtbot, window):
+def _test_result(qtbot, row) -> str:
+    qtbot.mouseClick(row.test_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: row.result.text() not in ("", "Testing…"), timeout=WAIT_MS)
+    return row.result.text()
+
+
+def test_test_connection_checks_a_typed_fal_key_with_fal(qtbot, window, monkeypatch):
+    from tests.engine.fal_support import KEY, fal_fake
+
+    dialog = _open(qtbot, window)
+    row = dialog.keys["fal"]
+    with fal_fake(monkeypatch):
+        qtbot.keyClicks(row.field, KEY)
+        accepted = _test_result(qtbot, row)
+        row.field.setText("fal-key-that-fal-does-not-know")
+        refused = _test_result(qtbot, row)
+
+    assert accepted == "fal key accepted"
+    assert "fal" in refused and refused != accepted
+    assert "fal-key-that-fal-does-not-know" not in refused
+    assert row.result.objectName() == "error"
+
+
+def test_test_connection_reports_an_unreachable_openai_without_echoing_the_key(
+    qtbot, window, monkeypatch
+):
+    monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:9/v1")  # nothing listens there
     dialog = _open(qtbot, window)
     row = dialog.keys["openai"]
     qtbot.keyClicks(row.field, "sk-typed-but-unsaved")
 
-    qtbot.mouseClick(row.test_button, Qt.MouseButton.LeftButton)
+    result = _test_result(qtbot, row)
 
-    qtbot.waitUntil(lambda: row.result.text() not in ("", "Testing…"), timeout=WAIT_MS)
-    assert "sk-typed-but-unsaved" not in row.result.text()
-    if find_checker("openai") is None:
-        assert row.result.text() == "saved; connection check needs the OpenAI client"
+    assert "sk-typed-but-unsaved" not in result
+    assert result.startswith("OpenAI unreachable")
 
 
 def test_parallel_jobs_theme_and_model_apply_and_persist(qtbot, window, home, qapp):
@@ -106,4 +129,8 @@ def test_parallel_jobs_theme_and_model_apply_and_persist(qtbot, window, home, qa
     assert window.queue.parallel == 3
     assert qapp.property("themeVariant") == "light"
     saved = json.loads((home / "settings.json").read_text())
-    assert (saved["parallel_jobs"], saved["theme"], saved["openai_model"]) == (3, "light", "gpt-4.1")
+    assert (saved["parallel_jobs"], saved["theme"], saved["openai_model"]) == (
+        3,
+        "light",
+        "gpt-4.1",
+    )

@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -60,8 +61,8 @@ from scenemaker_desktop.gui.app import make_app, run_app
 
 app = make_app()
 
-def drive():
-    window = next(w for w in app.topLevelWidgets() if w.objectName() == "mainWindow")
+
+def drive(window):
     page = window.studio_page
     page.analysis.action.setPlainText("a long slow drift")
     for key, value in {"resolution": "360p", "duration": 10, "fps": 30}.items():
@@ -84,9 +85,29 @@ def drive():
 
     generate_when_ready()
 
-QTimer.singleShot(0, drive)
+
+def find_window():
+    window = next((w for w in app.topLevelWidgets() if w.objectName() == "mainWindow"), None)
+    if window is None:
+        QTimer.singleShot(10, find_window)
+    elif window.is_attached:
+        drive(window)
+    else:
+        window.attached.connect(lambda: drive(window))
+
+
+QTimer.singleShot(0, find_window)
 sys.exit(run_app(sys.argv[1]))
 """
+
+
+def _read_line(process: subprocess.Popen, timeout: float) -> str:
+    """The child's next stdout line, or "" if it has none within ``timeout`` seconds."""
+    lines: list[str] = []
+    reader = threading.Thread(target=lambda: lines.append(process.stdout.readline()), daemon=True)
+    reader.start()
+    reader.join(timeout)
+    return lines[0] if lines else ""
 
 
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
@@ -96,11 +117,17 @@ def test_a_signal_closes_the_app_and_saves_running_jobs_as_interrupted(
     env = {**os.environ, "SCENEMAKER_HOME": str(home), "QT_QPA_PLATFORM": "offscreen"}
     app = subprocess.Popen(
         [sys.executable, "-c", _DRIVER, str(sample_image)],
-        cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     try:
-        line = app.stdout.readline()
-        assert line.startswith("RENDERING"), app.stderr.read()
+        line = _read_line(app, timeout=120)
+        if not line.startswith("RENDERING"):
+            app.kill()
+            pytest.fail(f"the app never started rendering: {app.communicate()[1][-2000:]}")
         session_id = line.split()[1]
         app.send_signal(signum)
         app.wait(timeout=60)

@@ -1,21 +1,17 @@
-"""Camera moves for the Local Preview generator: data and math, no I/O.
+"""Camera moves for the Local Preview generator: which move, what a pose is, how moves push.
 
 A pose says where the virtual camera looks inside the *base frame* (the source
-image cropped to the output aspect): ``zoom`` ≥ 1 magnifies and ``cx``/``cy``
+image cropped to the output aspect): ``zoom`` >= 1 magnifies and ``cx``/``cy``
 is the centre of the view in base-frame coordinates (0..1 on each axis), so
 the view covers ``1/zoom`` of the base frame on each axis.
 
-A clip follows a ``CameraPath`` from a start pose to an end pose, eased with
-smootherstep (zero velocity and acceleration at both ends, so clips join
-without a jolt). Zoom is interpolated geometrically, which reads as a steady
-push; the centre linearly. Both ends are clamped inside the image, and because
-the room a view has at zoom ``z`` (``0.5 - 0.5/z``) is concave along the path,
-every pose in between is inside too; only the orbit's arc needs checking.
+Each move is a velocity field over the camera state (log zoom, centre,
+heading) that slows smoothly near the limits (``velocity``); ``camera_path``
+integrates it over a session, clip by clip.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import enum
 import math
 import re
@@ -156,91 +152,48 @@ def smootherstep(t: float) -> float:
     return t * t * t * (t * (6.0 * t - 15.0) + 10.0)
 
 
-@dataclass(frozen=True)
-class CameraPath:
-    """One clip's camera motion: everything needed to recompute the pose at any time."""
+def smoothstep(t: float) -> float:
+    """The gentler cubic ease: zero slope (not curvature) at 0 and 1; clamped outside."""
+    t = min(max(t, 0.0), 1.0)
+    return t * t * (3.0 - 2.0 * t)
 
-    move: CameraMove
-    start: CameraPose
-    end: CameraPose
-    bulge: tuple[float, float] = (0.0, 0.0)
-    """Sideways offset at mid-clip (base-frame units) that bends the orbit into an arc."""
-    heading: float = 0.0
-    """Direction of lateral travel in radians (screen axes, y down); carried to the next chain."""
-    requested: CameraMove | None = None
-    """The move asked for, when ``move`` is the drift that took over after it ran out of room."""
 
-    def pose(self, t: float) -> CameraPose:
-        """The pose at clip time ``t`` in [0, 1]."""
-        # Clamping is a no-op by construction; it only absorbs float rounding.
-        return CameraPose(*self.unclamped(t)).clamped()
+# How each move pushes the camera. Speeds are per frame, so a clip is one unit of
+# travel whatever its frame rate; every limit is approached with a smooth brake.
 
-    def unclamped(self, t: float) -> tuple[float, float, float]:
-        """(zoom, cx, cy) at clip time ``t`` straight from the formula."""
-        e = smootherstep(t)
-        arc = 4.0 * e * (1.0 - e)
-        zoom = math.exp(math.log(self.start.zoom) * (1.0 - e) + math.log(self.end.zoom) * e)
-        cx = self.start.cx + (self.end.cx - self.start.cx) * e + self.bulge[0] * arc
-        cy = self.start.cy + (self.end.cy - self.start.cy) * e + self.bulge[1] * arc
-        return zoom, cx, cy
+BRAKE_SHARE = 0.25  # of a clip's travel time: how early a move starts slowing before a limit
+LOG_MAX_ZOOM = math.log(MAX_ZOOM)
+_DRIFT_HEADING = -0.35  # a little right and up: reads as calm, not as a pan
+_ORBIT_SQUASH = 0.6  # vertical radius relative to horizontal: an ellipse, not a circle
+_ORBIT_TURN = math.pi / 2  # per clip, as the orbit always did
+_DRIFT_TURN = 2 * math.pi  # per clip when fully blocked: a quarter turn in a quarter clip
 
-    @property
-    def max_zoom(self) -> float:
-        """The largest zoom on the path (zoom is monotonic between the ends)."""
-        return max(self.start.zoom, self.end.zoom)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "move": self.move.value,
-            "easing": "smootherstep",
-            "start_pose": self.start.to_dict(),
-            "end_pose": self.end.to_dict(),
-            "bulge": list(self.bulge),
-            "heading": self.heading,
-            "requested_move": (self.requested or self.move).value,
-        }
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> CameraPath:
-        bulge = data.get("bulge", (0.0, 0.0))
-        return cls(
-            move=CameraMove(data["move"]),
-            start=CameraPose.from_dict(data["start_pose"]),
-            end=CameraPose.from_dict(data["end_pose"]),
-            bulge=(float(bulge[0]), float(bulge[1])),
-            heading=float(data.get("heading", 0.0)),
-            requested=CameraMove(data.get("requested_move", data["move"])),
-        )
+State = tuple[float, float, float, float]
+"""(log zoom, cx, cy, heading): what the integrator carries."""
 
 
 @dataclass(frozen=True)
-class _MoveSpec:
+class _Spec:
     zoom_rate: float
     """Zoom factor per clip is ``1 + zoom_rate * amount`` (negative for a pull-out)."""
-    min_zoom_rate: float
-    """Lateral moves reach at least ``1 + min_zoom_rate * amount`` so there is room to travel."""
+    room_rate: float
+    """Extra zoom per clip (times ``amount``) while a lateral move has no room ahead."""
     travel: float
-    """Lateral travel per clip in view widths/heights, times ``amount``."""
+    """Lateral travel per clip in view widths, times ``amount``."""
     heading: float | None
-    """Fixed direction of travel, or None when it is carried from chain to chain."""
-    room_rate: float = 0.0
-    """Extra zoom per clip (times ``amount``) a pan or tilt may take to keep room to travel."""
+    """Fixed direction (screen axes, y down), or None when the carried heading steers."""
 
 
 _SPECS = {
-    CameraMove.PUSH_IN: _MoveSpec(0.45, 0.0, 0.0, 0.0),
-    CameraMove.PULL_OUT: _MoveSpec(-0.45, 0.0, 0.0, 0.0),
-    CameraMove.PAN_LEFT: _MoveSpec(0.08, 0.25, 0.3, math.pi, 0.5),
-    CameraMove.PAN_RIGHT: _MoveSpec(0.08, 0.25, 0.3, 0.0, 0.5),
-    CameraMove.TILT_UP: _MoveSpec(0.08, 0.25, 0.3, -math.pi / 2, 0.5),
-    CameraMove.TILT_DOWN: _MoveSpec(0.08, 0.25, 0.3, math.pi / 2, 0.5),
-    CameraMove.ORBIT: _MoveSpec(0.1, 0.2, 0.25, None),
-    CameraMove.DRIFT: _MoveSpec(0.1, 0.0, 0.08, None),
+    CameraMove.PUSH_IN: _Spec(0.45, 0.0, 0.0, None),
+    CameraMove.PULL_OUT: _Spec(-0.45, 0.0, 0.0, None),
+    CameraMove.PAN_LEFT: _Spec(0.08, 1.0, 0.3, math.pi),
+    CameraMove.PAN_RIGHT: _Spec(0.08, 1.0, 0.3, 0.0),
+    CameraMove.TILT_UP: _Spec(0.08, 1.0, 0.3, -math.pi / 2),
+    CameraMove.TILT_DOWN: _Spec(0.08, 1.0, 0.3, math.pi / 2),
+    CameraMove.ORBIT: _Spec(0.1, 0.5, 0.25, None),
+    CameraMove.DRIFT: _Spec(0.1, 0.2, 0.08, None),
 }
-_DRIFT_HEADING = -0.35  # a little right and up: reads as calm, not as a pan
-_ORBIT_ECCENTRICITY = 0.6  # vertical radius relative to horizontal: an ellipse, not a circle
-_ORBIT_SAGITTA = 0.2  # arc height / chord of a quarter ellipse, roughly
-_STALL = 0.3  # a clip moving less than this share of its usual motion looks frozen
 
 
 def clip_amount(strength: float, duration_s: float) -> float:
@@ -248,128 +201,106 @@ def clip_amount(strength: float, duration_s: float) -> float:
     return min(max(strength, 0.1), 1.0) * max(duration_s, 0.5) / 5.0
 
 
-def initial_pose(move: CameraMove, strength: float, *, duration_s: float = 5.0) -> CameraPose:
-    """Chain 0's start: the whole image, except a pull-out, which needs somewhere to pull from."""
-    if move is CameraMove.PULL_OUT:
+@dataclass(frozen=True)
+class Drive:
+    """One move's speeds per frame (at cruise) for a strength and clip length."""
+
+    move: CameraMove
+    zoom: float
+    """Log zoom per frame."""
+    room_zoom: float
+    """Extra log zoom per frame while the lateral motion has no room ahead."""
+    speed: float
+    """Lateral speed in view widths per frame."""
+    heading: float | None
+    turn: float
+    """Heading change per frame: the orbit's steady turn, the drift's turn when blocked."""
+    brake: float
+    """Frames: a move slows once a limit is nearer than this much of its own travel."""
+
+    @classmethod
+    def of(cls, move: CameraMove, strength: float, duration_s: float, frame_count: int) -> Drive:
+        spec = _SPECS[move]
+        span = max(frame_count - 1, 1)
         amount = clip_amount(strength, duration_s)
-        return CameraPose(zoom=1.0 + _SPECS[move].zoom_rate * -amount).clamped()
-    return IDENTITY
+        zoom = math.copysign(math.log1p(abs(spec.zoom_rate) * amount), spec.zoom_rate)
+        turn = {CameraMove.ORBIT: _ORBIT_TURN, CameraMove.DRIFT: _DRIFT_TURN}.get(move, 0.0)
+        return cls(
+            move=move,
+            zoom=zoom / span,
+            room_zoom=math.log1p(spec.room_rate * amount) / span,
+            speed=spec.travel * amount / span,
+            heading=spec.heading,
+            turn=turn / span,
+            brake=BRAKE_SHARE * span,
+        )
 
 
-def plan_path(
-    move: CameraMove,
-    strength: float,
-    start: CameraPose = IDENTITY,
-    *,
-    previous: CameraPath | None = None,
-    duration_s: float = 5.0,
-) -> CameraPath:
-    """The path a clip follows from ``start`` for ``move``.
+def _wall(offset: float, speed: float, room: float, brake: float) -> float:
+    """0..1: how much of ``speed`` (signed, one axis) may go on at ``offset`` from the middle."""
+    if speed == 0.0:
+        return 1.0
+    distance = room - (offset if speed > 0 else -offset)
+    return smoothstep(distance / (brake * abs(speed)))
 
-    ``previous`` is the last chain's path: when it made the same move, lateral
-    travel keeps its heading (the orbit turns a quarter further). A move that
-    has no room left (a pull-out at full frame, a pan at the edge, a push at
-    MAX_ZOOM) becomes a drift toward the middle so the clip never freezes.
-    """
-    start = start.clamped()
-    amount = clip_amount(strength, duration_s)
-    if previous is not None and previous.requested is move and previous.move is not move:
-        # The move ran out of room earlier: keep drifting on rather than
-        # ping-ponging between a sliver of the move and a drift back.
-        path = _planned(CameraMove.DRIFT, amount, start, previous)
+
+def _zoom_room(log_zoom: float, rate: float, brake: float) -> float:
+    if rate == 0.0:
+        return 1.0
+    distance = LOG_MAX_ZOOM - log_zoom if rate > 0 else log_zoom
+    return smoothstep(distance / (brake * abs(rate)))
+
+
+def _steer(heading: float, x: float, y: float, blocked: float) -> float:
+    """How fast a blocked drift turns toward the middle of the image (radians per turn unit)."""
+    if blocked <= 0.0 or math.hypot(0.5 - x, 0.5 - y) < 1e-9:
+        return 0.0
+    delta = math.atan2(0.5 - y, 0.5 - x) - heading
+    # sin alone is zero when heading straight away from the middle (into a wall);
+    # the cosine term breaks that tie and still settles only on delta == 0.
+    return blocked * (math.sin(delta) + 0.5 * (1.0 - math.cos(delta)))
+
+
+def velocity(drive: Drive, state: State) -> tuple[State, float]:
+    """The drive's velocity at ``state`` within the limits, and the share of its intent left."""
+    log_zoom, x, y, heading = state
+    zoom = math.exp(log_zoom)
+    room = 0.5 - 0.5 / zoom
+    angle = heading if drive.heading is None else drive.heading
+    squash = _ORBIT_SQUASH if drive.move is CameraMove.ORBIT else 1.0
+    vx = drive.speed / zoom * math.cos(angle)
+    vy = drive.speed / zoom * math.sin(angle) * squash
+    fx = _wall(x - 0.5, vx, room, drive.brake)
+    fy = _wall(y - 0.5, vy, room, drive.brake)
+    ahead = min(fx, fy)
+    wanted = drive.zoom + drive.room_zoom * (1.0 - ahead)
+    dz = wanted * _zoom_room(log_zoom, wanted, drive.brake)
+    # Zooming out shrinks the room; keep the centre's share of it so the view stays inside.
+    pull = 0.5 / zoom * dz / room if dz < 0.0 and room > 1e-12 else 0.0
+    dx = vx * fx + (x - 0.5) * pull
+    dy = vy * fy + (y - 0.5) * pull
+    if drive.move is CameraMove.DRIFT:
+        turn = drive.turn * _steer(angle, x, y, 1.0 - ahead)
     else:
-        path = _planned(move, amount, start, previous)
-    if _motion(path) < _STALL * _expected_motion(path.move, amount):
-        path = _planned(CameraMove.DRIFT, amount, start, _inward_hint(start))
-    return dataclasses.replace(path, requested=move)
+        turn = drive.turn
+    # Zoom that makes room for a pan counts as progress: it is how a pan starts.
+    intended = abs(drive.zoom) + drive.speed
+    achieved = abs(dz) + zoom * math.hypot(vx * fx, vy * fy)
+    return (dz, dx, dy, turn), (min(achieved / intended, 1.0) if intended > 0.0 else 1.0)
 
 
-def pose_at(
-    move: CameraMove,
-    t: float,
-    strength: float,
-    start: CameraPose = IDENTITY,
-    *,
-    previous: CameraPath | None = None,
-    duration_s: float = 5.0,
-) -> CameraPose:
-    """The pose at clip time ``t`` in [0, 1] (see ``plan_path``)."""
-    return plan_path(move, strength, start, previous=previous, duration_s=duration_s).pose(t)
+def clamp_state(state: State) -> State:
+    """Absorb integration rounding: zoom within [1, MAX_ZOOM], the view inside the image."""
+    log_zoom = min(max(state[0], 0.0), LOG_MAX_ZOOM)
+    room = 0.5 - 0.5 / math.exp(log_zoom)
+    x = min(max(state[1], 0.5 - room), 0.5 + room)
+    y = min(max(state[2], 0.5 - room), 0.5 + room)
+    return (log_zoom, x, y, state[3])
 
 
-def _planned(
-    move: CameraMove, amount: float, start: CameraPose, previous: CameraPath | None
-) -> CameraPath:
+def initial_heading(move: CameraMove) -> float:
+    """Where lateral travel heads first (a drift that takes over later starts this way too)."""
     spec = _SPECS[move]
-    heading = _heading(move, spec, previous)
-    zoom = _end_zoom(spec, amount, start, heading)
-    squash = _ORBIT_ECCENTRICITY if move is CameraMove.ORBIT else 1.0
-    step = spec.travel * amount / zoom
-    dx, dy = step * math.cos(heading), step * math.sin(heading) * squash
-    end = CameraPose(zoom, start.cx + dx, start.cy + dy).clamped()
-    path = CameraPath(move, start, end, heading=heading)
-    if move is not CameraMove.ORBIT:
-        return path
-    chord = (end.cx - start.cx, end.cy - start.cy)
-    # Outward normal of a clockwise loop on screen (y down) is the chord turned -90°.
-    bulge = (chord[1] * _ORBIT_SAGITTA, -chord[0] * _ORBIT_SAGITTA)
-    return _fitted_bulge(path, bulge)
-
-
-def _inward_hint(start: CameraPose) -> CameraPath | None:
-    """A stand-in previous path that points a drift back toward the middle of the image."""
-    dx, dy = 0.5 - start.cx, 0.5 - start.cy
-    if math.hypot(dx, dy) < 1e-3:
-        return None
-    return CameraPath(CameraMove.DRIFT, start, start, heading=math.atan2(dy, dx))
-
-
-def _end_zoom(spec: _MoveSpec, amount: float, start: CameraPose, heading: float) -> float:
-    if spec.zoom_rate < 0:
-        return max(start.zoom / (1.0 - spec.zoom_rate * amount), 1.0)
-    zoom = max(start.zoom * (1.0 + spec.zoom_rate * amount), 1.0 + spec.min_zoom_rate * amount)
-    if spec.room_rate > 0:
-        # A pan near the edge has nowhere to go; pushing in a little more (capped
-        # per clip) opens room so the pan can keep its direction for a few chains.
-        ahead = (start.cx - 0.5) * math.cos(heading) + (start.cy - 0.5) * math.sin(heading)
-        needed = (spec.travel * amount + 0.5) / max(0.5 - ahead, 1e-6)
-        zoom = max(zoom, min(needed, start.zoom * (1.0 + spec.room_rate * amount)))
-    return min(zoom, MAX_ZOOM)
-
-
-def _heading(move: CameraMove, spec: _MoveSpec, previous: CameraPath | None) -> float:
     if spec.heading is not None:
         return spec.heading
-    if previous is None or previous.move is not move:
-        return _DRIFT_HEADING if move is CameraMove.DRIFT else 0.0
-    if move is CameraMove.ORBIT:
-        return previous.heading + math.pi / 2
-    return previous.heading
-
-
-def _fitted_bulge(path: CameraPath, bulge: tuple[float, float]) -> CameraPath:
-    """Shrink the arc until every pose on it is inside the image without clamping."""
-    for scale in (1.0, 0.75, 0.5, 0.25, 0.0):
-        candidate = CameraPath(
-            path.move, path.start, path.end, (bulge[0] * scale, bulge[1] * scale), path.heading
-        )
-        if all(_inside(candidate, i / 32) for i in range(33)):
-            return candidate
-    return path  # not reached: with no arc the path is a straight line between valid ends
-
-
-def _inside(path: CameraPath, t: float) -> bool:
-    zoom, cx, cy = path.unclamped(t)
-    room = 0.5 - 0.5 / zoom + 1e-9
-    return abs(cx - 0.5) <= room and abs(cy - 0.5) <= room
-
-
-def _expected_motion(move: CameraMove, amount: float) -> float:
-    spec = _SPECS[move]
-    return abs(math.log(1.0 + abs(spec.zoom_rate) * amount)) + spec.travel * amount
-
-
-def _motion(path: CameraPath) -> float:
-    """How much a path moves, in log-zoom plus view widths travelled."""
-    travel = math.hypot(path.end.cx - path.start.cx, path.end.cy - path.start.cy)
-    return abs(math.log(path.end.zoom / path.start.zoom)) + travel * path.max_zoom
+    return 0.0 if move is CameraMove.ORBIT else _DRIFT_HEADING

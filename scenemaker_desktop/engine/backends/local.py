@@ -1,32 +1,27 @@
 """Local Preview: the offline generator that animates the still with a camera move.
 
-The move comes from the action text (or the ``camera_move`` parameter); chain
-k+1 starts from the camera pose of chain k's seed frame and carries the move
-on. ``local_render`` does the pixels; this module decides what to render.
+The move comes from the artist's action text (or the ``camera_move``
+parameter). Chain k+1 starts from the camera state at chain k's seed frame and
+carries the same motion on (``camera_path``), so final.mp4 moves as one shot.
+``local_render`` does the pixels; this module decides what to render.
 """
 
 from __future__ import annotations
 
+import contextlib
 import math
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from PIL import Image, ImageOps
+from PIL import ExifTags, Image, ImageOps
 
 from scenemaker_desktop.engine.backends.base import ClipJob, ClipResult, ProgressCallback
-from scenemaker_desktop.engine.backends.camera import (
-    IDENTITY,
-    CameraMove,
-    CameraPath,
-    CameraPose,
-    choose_move,
-    initial_pose,
-    plan_path,
-)
-from scenemaker_desktop.engine.backends.local_render import Planes, render_clip
+from scenemaker_desktop.engine.backends.camera import IDENTITY, CameraMove, CameraPose, choose_move
+from scenemaker_desktop.engine.backends.camera_path import CameraPath, plan_first, plan_next
+from scenemaker_desktop.engine.backends.local_render import render_clip
 from scenemaker_desktop.engine.cancel import CancelToken
 from scenemaker_desktop.engine.errors import GenerationError
 from scenemaker_desktop.engine.images import DECODE_ERRORS, flatten_to_rgb
@@ -68,9 +63,14 @@ def output_size(resolution: str, aspect_ratio: str) -> tuple[int, int]:
 
 
 def read_settings(
-    params: Mapping[str, Any], prompt: str, source_size: tuple[int, int]
+    params: Mapping[str, Any], action_text: str, source_size: tuple[int, int]
 ) -> RenderSettings:
-    """The render settings for validated ``params`` (defaults as in the catalog)."""
+    """The render settings for validated ``params`` (defaults as in the catalog).
+
+    ``camera_move=auto`` reads ``action_text``: pass the artist's own action,
+    not the chain's prompt, whose added description ("light falls from the
+    left") would steer the camera as much as what the artist asked for.
+    """
     aspect = str(params.get("aspect_ratio", "auto"))
     if aspect == "auto":
         aspect = nearest_aspect(*source_size)
@@ -84,7 +84,7 @@ def read_settings(
             fps=int(params.get("fps", 24)),
             duration=int(params.get("duration", 5)),
             strength=float(params.get("motion_strength", 0.5)),
-            move=choose_move(prompt) if move_name == "auto" else CameraMove(move_name),
+            move=choose_move(action_text) if move_name == "auto" else CameraMove(move_name),
             quality_preservation=bool(params.get("quality_preservation", True)),
         )
     except (KeyError, ValueError, TypeError) as exc:
@@ -94,9 +94,7 @@ def read_settings(
 
 def pose_at_frame(state: Mapping[str, Any], index: int) -> CameraPose:
     """The camera pose of frame ``index`` of a clip whose ``ClipResult.state`` is given."""
-    count = int(state["frame_count"])
-    index = min(max(index, 0), count - 1)
-    return CameraPath.from_dict(state).pose(index / max(count - 1, 1))
+    return CameraPath.from_dict(state).pose_at_frame(index)
 
 
 class LocalPreviewGenerator:
@@ -118,38 +116,74 @@ class LocalPreviewGenerator:
         cancel: CancelToken,
     ) -> ClipResult:
         cancel.raise_if_cancelled()
-        previous, seed_pose = _continuation(job)
+        previous, seed_index = _continuation(job)
         # Quality preservation renders every chain from the full-resolution source
         # with the continued pose: re-rendering from a seed frame that was already
         # resampled and H.264-compressed would soften the picture a little more each
         # chain. Off, we follow the seed frame like a cloud model must (it only sees
         # the seed), so the preview shows what plain chaining does to a picture.
-        preserve = bool(job.params.get("quality_preservation", True)) and seed_pose is not None
-        from_source = previous is None or preserve
-        image = _load_rgb(job.source_image if from_source else job.seed_image)
-        settings = read_settings(job.params, job.prompt, image.size)
-        if previous is None:
-            start = initial_pose(settings.move, settings.strength, duration_s=settings.duration)
-        else:
-            start = seed_pose if preserve and seed_pose is not None else IDENTITY
-        path = plan_path(
-            settings.move, settings.strength, start, previous=previous, duration_s=settings.duration
-        )
-        size = (settings.width, settings.height)
-        planes = Planes.prepare(image, size, path.max_zoom)
-        del image  # a 50 MP source is 150 MB; the planes are all we need from here
-        render_clip(
-            planes,
-            path,
-            size=size,
-            fps=settings.fps,
-            frame_count=settings.frame_count,
-            output=Path(job.output),
-            on_progress=on_progress,
-            cancel=cancel,
-        )
+        preserve = bool(job.params.get("quality_preservation", True))
+        from_source = job.continuation is None or (preserve and previous is not None)
+        image_path = Path(job.source_image if from_source else job.seed_image)
+        with _opened(image_path) as image:
+            size = _upright_size(image, image_path)
+            settings = read_settings(job.params, job.action.strip() or job.prompt, size)
+            path = _plan(job, settings, previous, seed_index, from_source)
+            _render(image, image_path, settings, path, Path(job.output), on_progress, cancel)
         state = _state(path, settings, "source" if from_source else "seed")
         return ClipResult(video=Path(job.output), state=state, cost_usd=0.0)
+
+
+def _render(
+    image: Image.Image,
+    image_path: Path,
+    settings: RenderSettings,
+    path: CameraPath,
+    output: Path,
+    on_progress: ProgressCallback,
+    cancel: CancelToken,
+) -> None:
+    """Render ``path`` over the opened (not yet decoded) ``image`` into ``output``."""
+    zoom = max(pose.zoom for pose in path.poses)
+    need = (math.ceil(settings.width * zoom), math.ceil(settings.height * zoom))
+    ratio = settings.width / settings.height
+    render_clip(
+        lambda: _decoded(image, image_path, need, ratio),
+        path.poses,
+        size=(settings.width, settings.height),
+        fps=settings.fps,
+        output=output,
+        on_progress=on_progress,
+        cancel=cancel,
+    )
+
+
+def _plan(
+    job: ClipJob,
+    settings: RenderSettings,
+    previous: CameraPath | None,
+    seed_index: int,
+    from_source: bool,
+) -> CameraPath:
+    """This chain's camera path: the session's move, carried on from the seed frame."""
+    last = job.chain_index >= job.num_chains - 1
+    if previous is not None:
+        return plan_next(
+            previous,
+            seed_index,
+            last=last,
+            frame_count=settings.frame_count,
+            # From the seed frame the view starts at the whole seed; the motion carries on.
+            start=None if from_source else IDENTITY,
+        )
+    return plan_first(
+        settings.move,
+        settings.strength,
+        duration_s=settings.duration,
+        frame_count=settings.frame_count,
+        chains=max(job.num_chains - job.chain_index, 1),
+        start=None if job.continuation is None else IDENTITY,
+    )
 
 
 def _state(path: CameraPath, settings: RenderSettings, rendered_from: str) -> dict[str, Any]:
@@ -157,8 +191,6 @@ def _state(path: CameraPath, settings: RenderSettings, rendered_from: str) -> di
     return {
         **path.to_dict(),
         "generator": LocalPreviewGenerator.model_id,
-        "motion_strength": settings.strength,
-        "frame_count": settings.frame_count,
         "fps": settings.fps,
         "width": settings.width,
         "height": settings.height,
@@ -167,31 +199,67 @@ def _state(path: CameraPath, settings: RenderSettings, rendered_from: str) -> di
     }
 
 
-def _continuation(job: ClipJob) -> tuple[CameraPath | None, CameraPose | None]:
-    """The previous chain's path and the pose of its seed frame (None, None for chain 0).
+def _continuation(job: ClipJob) -> tuple[CameraPath | None, int]:
+    """The previous chain's path and its seed frame's index ((None, 0) for chain 0).
 
-    A state that is not a local clip's (or is damaged) gives a path but no pose:
-    the seed frame is then the only truth about where the last clip ended.
+    A state that is not a local clip's (or is damaged) gives no path: the seed
+    frame is then the only truth about where the last clip ended, and the
+    camera starts afresh from it.
     """
     if not job.continuation:
-        return None, None
+        return None, 0
     state = job.continuation.get("previous_state") or {}
     try:
         path = CameraPath.from_dict(state)
-        index = int(job.continuation.get("seed_frame_index", int(state["frame_count"]) - 1))
-        return path, pose_at_frame(state, index)
+        index = job.continuation.get("seed_frame_index")
+        return path, path.frame_count - 1 if index is None else int(index)
     except (KeyError, TypeError, ValueError):
-        return CameraPath(CameraMove.DRIFT, IDENTITY, IDENTITY), None
+        return None, 0
 
 
-def _load_rgb(path: Path) -> Image.Image:
+@contextlib.contextmanager
+def _read_errors(path: Path) -> Iterator[None]:
     try:
-        with Image.open(path) as opened:
-            opened.load()
-            upright = ImageOps.exif_transpose(opened) or opened
-            # Same flattening as image intake (16-bit scaled, alpha on white), so a
-            # source that skipped intake still looks like it would after it.
-            return flatten_to_rgb(upright)
+        yield
     except (*DECODE_ERRORS, Image.DecompressionBombError) as exc:
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise GenerationError(f"local: cannot read the image {Path(path).name}: {reason}") from exc
+        raise GenerationError(f"local: cannot read the image {path.name}: {reason}") from exc
+
+
+@contextlib.contextmanager
+def _opened(path: Path) -> Iterator[Image.Image]:
+    """The image at ``path``, opened but not decoded yet (its header gives the size)."""
+    with _read_errors(path):
+        image = Image.open(path)
+    try:
+        yield image
+    finally:
+        image.close()
+
+
+def _upright_size(image: Image.Image, path: Path) -> tuple[int, int]:
+    """The size after EXIF rotation, read from the header alone."""
+    width, height = image.size
+    with _read_errors(path):
+        orientation = image.getexif().get(ExifTags.Base.Orientation, 1)
+    return (height, width) if orientation in (5, 6, 7, 8) else (width, height)
+
+
+def _decoded(image: Image.Image, path: Path, need: tuple[int, int], ratio: float) -> Image.Image:
+    """``image`` decoded, upright, flattened to RGB like image intake does.
+
+    ``need`` is the smallest size the centred ``ratio`` crop may have: a JPEG is
+    decoded at the smallest 1/2, 1/4 or 1/8 scale that still covers it, which
+    makes a large photo several times quicker to decode (other formats ignore it).
+    """
+    width, height = _upright_size(image, path)
+    with _read_errors(path):
+        scale = max(need[0] / min(width, height * ratio), need[1] / min(height, width / ratio))
+        if scale < 1.0:
+            raw_w, raw_h = image.size
+            image.draft(None, (math.ceil(raw_w * scale), math.ceil(raw_h * scale)))
+        image.load()
+        upright = ImageOps.exif_transpose(image) or image
+        # Same flattening as image intake (16-bit scaled, alpha on white), so a
+        # source that skipped intake still looks like it would after it.
+        return flatten_to_rgb(upright)
