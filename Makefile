@@ -9,7 +9,7 @@ APT_PACKAGES := libpulse0 fonts-dejavu-core libegl1 libgl1 libopengl0 libxkbcomm
 	libxcb-randr0 libxcb-render-util0 libxcb-shape0 libxcb-xinerama0 libxcb-xkb1 \
 	libdbus-1-3 libfontconfig1 libglib2.0-0 xvfb xauth binutils
 
-.PHONY: run test lint bench package package-check system-deps venv clean
+.PHONY: run test lint bench screenshots package package-check system-deps venv clean
 
 run: system-deps venv
 	$(BIN)/scenemaker gui
@@ -25,6 +25,9 @@ lint: venv
 bench: venv
 	$(BIN)/python bench/bench_local_render.py
 	$(BIN)/python bench/bench_assembly.py
+
+screenshots: system-deps venv
+	xvfb-run -a -s "-screen 0 1600x1000x24" $(BIN)/python tools/screenshots.py
 
 package: system-deps venv
 	rm -rf build/build dist/SceneMaker

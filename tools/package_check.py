@@ -330,7 +330,8 @@ def _run_all(b: Bundle, checks: list[tuple[str, Callable[[], str]]]) -> int:
             failed += 1
             print(f"  FAIL  {name:<14} {type(exc).__name__}: {exc}", flush=True)
     # Worded unlike a test runner's summary so CI counts pytest's line, not this one.
-    outcome = f"{failed} of {len(checks)} checks failed" if failed else f"all {len(checks)} checks ok"
+    total = len(checks)
+    outcome = f"{failed} of {total} checks failed" if failed else f"all {total} checks ok"
     print(f"package-check: {outcome}")
     return 1 if failed else 0
 

@@ -16,13 +16,36 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
-from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QApplication
+from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtWidgets import QApplication, QMessageBox
 
 from scenemaker_desktop import __version__
+from scenemaker_desktop.crash_log import crash_message, install_crash_log
+from scenemaker_desktop.engine.settings import AppPaths
+from scenemaker_desktop.smoke import arm_smoke_quit
 
 log = logging.getLogger(__name__)
 SIGNAL_TICK_MS = 100
+
+
+class _CrashRelay(QObject):
+    """Carries a crash-log path from whichever thread failed to the GUI thread."""
+
+    crashed = Signal(str)
+
+
+def _install_crash_dialog(app: QApplication) -> _CrashRelay:
+    relay = _CrashRelay(app)
+    relay.crashed.connect(
+        lambda log_file: QMessageBox.critical(
+            QApplication.activeWindow(), "SceneMaker", crash_message(Path(log_file))
+        )
+    )
+    install_crash_log(
+        AppPaths.from_environment().logs,
+        on_crash=lambda log_file: relay.crashed.emit(str(log_file)),
+    )
+    return relay
 
 
 def make_app() -> QApplication:
@@ -70,10 +93,12 @@ def run_app(image: str | None = None) -> int:
     from scenemaker_desktop.gui.theme import apply_theme
 
     app = make_app()
+    _install_crash_dialog(app)
     prefs = startup_prefs.peek()
     apply_theme(app, prefs.theme)
     window = MainWindow.starting(prefs)
     window.show()
+    arm_smoke_quit(window)
     if image:
         window.load_image(Path(image))
     with close_on_signals(app, window):

@@ -126,9 +126,29 @@ class MainWindow(SessionActions, QMainWindow):
         self.settings_action.setShortcut(QKeySequence("Ctrl+,"))
         self.settings_action.triggered.connect(self.open_settings)
         bar.addAction(self.settings_action)
+        self.about_action = QAction("About", self)
+        self.about_action.setShortcut(QKeySequence("F1"))
+        self.about_action.triggered.connect(self.show_about)
+        bar.addAction(self.about_action)
         for action in (self.sessions_action, self.settings_action):
             action.setEnabled(False)  # until attach
         return bar
+
+    def about_text(self) -> str:
+        from scenemaker_desktop import __version__
+
+        return (
+            f"<h3>SceneMaker {__version__}</h3>"
+            "<p>One still image becomes a longer, coherent video: chained image-to-video clips, "
+            "each seeded by a frame of the one before, assembled into one film.</p>"
+            "<p>Local Preview works offline; WAN 2.1, Pixverse v3.5, LUMA Ray2 and Kling 2.1 PRO "
+            "run on fal.ai.</p>"
+        )
+
+    def show_about(self) -> None:
+        from PySide6.QtWidgets import QMessageBox
+
+        QMessageBox.about(self, "About SceneMaker", self.about_text())
 
     def _nav(self, bar: QToolBar, group: QActionGroup, name: str, text: str, slot) -> QAction:
         action = QAction(text, self)

@@ -137,3 +137,14 @@ def test_a_signal_closes_the_app_and_saves_running_jobs_as_interrupted(
     assert app.returncode == 0, app.stderr.read()
     stored = json.loads((home / "sessions" / session_id / "session.json").read_text())
     assert stored["status"] == "interrupted"
+
+
+def test_about_box_shows_the_one_version_number(qtbot, window, monkeypatch):
+    from PySide6.QtWidgets import QMessageBox
+
+    from scenemaker_desktop import __version__
+
+    shown: list[str] = []
+    monkeypatch.setattr(QMessageBox, "about", lambda parent, title, text: shown.append(text))
+    window.about_action.trigger()
+    assert shown and f"SceneMaker {__version__}" in shown[0]
