@@ -16,9 +16,22 @@ class CancelToken:
 
     def __init__(self) -> None:
         self._event = threading.Event()
+        self._interrupted = False
 
     def cancel(self) -> None:
+        """The user cancelled: remote requests are cancelled and the run ends `cancelled`."""
         self._event.set()
+
+    def interrupt(self) -> None:
+        """The app is closing: stop as fast as a cancel, but keep paid cloud requests alive
+        (their ids stay saved for resume to re-poll) and end the run `interrupted`."""
+        if not self._event.is_set():
+            self._interrupted = True
+        self._event.set()
+
+    @property
+    def interrupted(self) -> bool:
+        return self._interrupted
 
     @property
     def cancelled(self) -> bool:

@@ -91,11 +91,12 @@ class _Commands:
             command = line.strip()
             if command == "close" and not self._cancel.cancelled:
                 self.closing.set()
-            if command in ("cancel", "close"):
+                self._cancel.interrupt()
+            if command == "cancel":
                 self._cancel.cancel()
         if not self._cancel.cancelled:  # the app went away; a user's cancel stays a cancel
             self.closing.set()
-            self._cancel.cancel()
+            self._cancel.interrupt()
 
 
 def _emitter(out: TextIO):
@@ -160,7 +161,7 @@ def _run(args: argparse.Namespace) -> int:
 
     def close(*_: object) -> None:  # a signal here means the app (or the OS) is closing
         commands.closing.set()
-        cancel.cancel()
+        cancel.interrupt()
 
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, close)

@@ -120,7 +120,11 @@ class _SessionRun:
             self._assemble()
             session.status = SessionStatus.COMPLETED
         except Cancelled:
-            self._mark_stopped(SessionStatus.CANCELLED, ChainStatus.CANCELLED, None)
+            if self.cancel.interrupted:
+                # The running chain stays `running` with its request id: resume re-polls it.
+                self.session.status, self.session.error = SessionStatus.INTERRUPTED, None
+            else:
+                self._mark_stopped(SessionStatus.CANCELLED, ChainStatus.CANCELLED, None)
         except SceneMakerError as exc:
             self._mark_stopped(SessionStatus.FAILED, ChainStatus.FAILED, str(exc))
         except Exception as exc:
@@ -255,8 +259,9 @@ class _SessionRun:
         try:
             return generator.wait(request_id, job, report, self.cancel)
         except Cancelled:
-            generator.cancel(request_id)
-            self._abandon(chain, request_id)
+            if not self.cancel.interrupted:
+                generator.cancel(request_id)
+                self._abandon(chain, request_id)
             raise
         except GenerationError as exc:
             if not exc.retryable:

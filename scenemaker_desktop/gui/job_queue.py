@@ -238,7 +238,7 @@ class JobQueue(QObject):
         """Stop every job so its session is saved as interrupted; True when all stopped."""
         for job in self.active():
             job.closing.set()
-            job.cancel.cancel()
+            job.cancel.interrupt()
         return self._tasks.wait(wait_ms)
 
     # -- the steps ---------------------------------------------------------------------

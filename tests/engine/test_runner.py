@@ -154,3 +154,28 @@ def test_running_a_completed_session_again_changes_nothing(store, sample_image):
     _runner(store, generator).run(session.id)
     again = _runner(store, generator).run(session.id)
     assert again.status is SessionStatus.COMPLETED and generator.submits == [0]
+
+
+def test_closing_the_app_keeps_the_paid_request_and_resume_repolls_it(store, sample_image):
+    generator = ScriptedGenerator(stall_on_chain=1)
+    cancel = CancelToken()
+    session = _session(store, sample_image)
+    result: list = []
+    worker = threading.Thread(
+        target=lambda: result.append(_runner(store, generator, None, cancel).run(session.id))
+    )
+    worker.start()
+    assert generator.stalled.wait(60)
+    cancel.interrupt()
+    worker.join(60)
+    stopped = result[0]
+    assert stopped.status is SessionStatus.INTERRUPTED
+    assert generator.cancels == []
+    saved_id = stopped.chains[1].fal_request_id
+    assert saved_id and not stopped.chains[1].abandoned_request_ids
+
+    generator.stall_on_chain = None
+    resumed = _runner(store, generator).run(session.id)
+    assert resumed.status is SessionStatus.COMPLETED
+    assert generator.submits == [0, 1, 2]
+    assert generator.waits.count(saved_id) == 2
