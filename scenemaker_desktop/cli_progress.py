@@ -78,8 +78,8 @@ def cancel_on_signals(cancel: CancelToken) -> Iterator[None]:
     running request is cancelled and the session saved before we exit."""
 
     def request_cancel(signum: int, frame: object) -> None:
-        if not cancel.cancelled:
-            sys.stderr.write("\ncancelling…\n")
+        # No I/O here: the handler can interrupt a write to stderr, and a re-entrant write
+        # raises inside whatever the main thread was doing. The runner reports the cancel.
         cancel.cancel()
 
     previous = {sig: signal.signal(sig, request_cancel) for sig in (signal.SIGINT, signal.SIGTERM)}
