@@ -31,6 +31,21 @@ def _runner(store, generator, events=None, cancel=None) -> ChainRunner:
     return ChainRunner(store, lambda request: services, sink, cancel)
 
 
+def _stop_while_stalled(store, generator, session_id, how: str):
+    """Run the session on a thread; once the generator stalls, stop it with the token's
+    ``how`` ("cancel" or "interrupt"); return the session's end state."""
+    token = CancelToken()
+    result: list = []
+    worker = threading.Thread(
+        target=lambda: result.append(_runner(store, generator, None, token).run(session_id))
+    )
+    worker.start()
+    assert generator.stalled.wait(60)
+    getattr(token, how)()
+    worker.join(60)
+    return result[0]
+
+
 def _session(store, image, chains=3, **overrides):
     return create_session(
         store, image, build_request("wan", "she walks into the fog", chains, overrides)
@@ -109,17 +124,8 @@ def test_a_job_that_failed_for_good_is_submitted_again_on_resume(store, sample_i
 
 def test_cancel_during_a_chain_cancels_the_remote_request_and_resume_finishes(store, sample_image):
     generator = ScriptedGenerator(stall_on_chain=1)
-    cancel = CancelToken()
     session = _session(store, sample_image)
-    result: list = []
-    worker = threading.Thread(
-        target=lambda: result.append(_runner(store, generator, None, cancel).run(session.id))
-    )
-    worker.start()
-    assert generator.stalled.wait(60)
-    cancel.cancel()
-    worker.join(60)
-    cancelled = result[0]
+    cancelled = _stop_while_stalled(store, generator, session.id, "cancel")
     assert cancelled.status is SessionStatus.CANCELLED
     assert cancelled.chains[1].status is ChainStatus.CANCELLED
     assert generator.cancels == ["req-2-chain1"]
@@ -158,17 +164,8 @@ def test_running_a_completed_session_again_changes_nothing(store, sample_image):
 
 def test_closing_the_app_keeps_the_paid_request_and_resume_repolls_it(store, sample_image):
     generator = ScriptedGenerator(stall_on_chain=1)
-    cancel = CancelToken()
     session = _session(store, sample_image)
-    result: list = []
-    worker = threading.Thread(
-        target=lambda: result.append(_runner(store, generator, None, cancel).run(session.id))
-    )
-    worker.start()
-    assert generator.stalled.wait(60)
-    cancel.interrupt()
-    worker.join(60)
-    stopped = result[0]
+    stopped = _stop_while_stalled(store, generator, session.id, "interrupt")
     assert stopped.status is SessionStatus.INTERRUPTED
     assert generator.cancels == []
     saved_id = stopped.chains[1].fal_request_id

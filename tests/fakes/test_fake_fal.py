@@ -13,7 +13,6 @@ import httpx
 import pytest
 
 from scenemaker_desktop.engine.media.probe import probe
-from tests.fakes import network_guard
 from tests.fakes.fal_jobs import JobPlan
 from tests.fakes.fal_redirect import point_fal_client_at
 from tests.fakes.fal_schemas import KLING, LUMA, PIXVERSE, WAN
@@ -21,13 +20,6 @@ from tests.fakes.fal_server import FakeFal
 from tests.fakes.helpers import first_frame_rgb, write_image
 
 ALL_MODELS = [WAN, PIXVERSE, LUMA, KLING]
-
-
-@pytest.fixture(autouse=True, scope="module")
-def _loopback_only() -> Iterator[None]:
-    network_guard.install()
-    yield
-    network_guard.uninstall()
 
 
 @pytest.fixture

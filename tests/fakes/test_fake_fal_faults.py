@@ -10,20 +10,12 @@ import fal_client
 import httpx
 import pytest
 
-from tests.fakes import network_guard
 from tests.fakes.fal_jobs import JobError, JobPlan
 from tests.fakes.fal_redirect import point_fal_client_at
 from tests.fakes.fal_schemas import KLING, WAN
 from tests.fakes.fal_server import FakeFal, ingress_fault
 from tests.fakes.helpers import write_image
 from tests.fakes.loopback import Fault
-
-
-@pytest.fixture(autouse=True, scope="module")
-def _loopback_only() -> Iterator[None]:
-    network_guard.install()
-    yield
-    network_guard.uninstall()
 
 
 @pytest.fixture

@@ -12,7 +12,6 @@ import openai
 import pytest
 from pydantic import BaseModel
 
-from tests.fakes import network_guard
 from tests.fakes.helpers import write_image
 from tests.fakes.loopback import Fault
 from tests.fakes.openai_server import FakeOpenAI
@@ -45,13 +44,6 @@ class SeedFrame(BaseModel):
     description: str
     next_prompt: str
     camera: Literal["push_in", "pan_left"]
-
-
-@pytest.fixture(autouse=True, scope="module")
-def _loopback_only() -> Iterator[None]:
-    network_guard.install()
-    yield
-    network_guard.uninstall()
 
 
 @pytest.fixture
