@@ -37,6 +37,7 @@ from scenemaker_desktop.engine.cancel import CancelToken
 from scenemaker_desktop.engine.errors import SceneMakerError
 from scenemaker_desktop.engine.events import (
     ChainFinishedEvent,
+    NoticeEvent,
     ProgressEvent,
     RunnerEvent,
     SessionFinishedEvent,
@@ -48,7 +49,12 @@ EXIT_OK, EXIT_ERROR = 0, 1
 USAGE = (
     "usage: python -m scenemaker_desktop.engine.run_worker SESSION_ID [--sessions DIR] [--nice N]"
 )
-_TYPES = {ProgressEvent: "progress", ChainFinishedEvent: "chain", SessionFinishedEvent: "finished"}
+_TYPES = {
+    ProgressEvent: "progress",
+    ChainFinishedEvent: "chain",
+    SessionFinishedEvent: "finished",
+    NoticeEvent: "notice",
+}
 
 
 def event_to_json(event: RunnerEvent) -> str:
@@ -67,6 +73,8 @@ def event_from_json(line: str) -> RunnerEvent | dict[str, Any]:
     kind = data.pop("type")
     if kind == "progress":
         return ProgressEvent(**data)
+    if kind == "notice":
+        return NoticeEvent(**data)
     if kind == "chain":
         for key in ("video", "thumbnail", "seed_frame"):
             data[key] = Path(data[key]) if data.get(key) else None

@@ -22,6 +22,7 @@ from scenemaker_desktop.engine.cancel import CancelToken
 from scenemaker_desktop.engine.catalog import GenerationRequest
 from scenemaker_desktop.engine.events import (
     ChainFinishedEvent,
+    NoticeEvent,
     ProgressEvent,
     RunnerEvent,
 )
@@ -346,6 +347,10 @@ class JobQueue(QObject):
             self._progress(job, event)
         elif isinstance(event, ChainFinishedEvent):
             self.chain_finished.emit(job, event)
+        elif isinstance(event, NoticeEvent):
+            # e.g. OpenAI failed and the offline analysis took over: the user should know.
+            job.operation = f"Note: {event.message}"
+            self.job_changed.emit(job)
 
     def _progress(self, job: Job, event: ProgressEvent) -> None:
         job.progress = event.overall

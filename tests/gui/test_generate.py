@@ -137,3 +137,15 @@ def test_jobs_also_run_on_threads_where_child_processes_are_unavailable(
     job = jobs(window)[0]
     assert job.status is JobStatus.COMPLETED, job.error
     assert job.final_video is not None and job.final_video.is_file()
+
+
+def test_an_engine_notice_is_shown_on_its_running_job(qtbot, window):
+    from scenemaker_desktop.engine.events import NoticeEvent
+    from scenemaker_desktop.gui.job_queue import Job, JobStatus
+
+    job = Job(id=990, title="the beam sweeps", subtitle="WAN", status=JobStatus.RUNNING)
+    window.queue.jobs.append(job)
+    with qtbot.waitSignal(window.queue.job_changed, timeout=2000):
+        window.queue._on_event((job.id, NoticeEvent("s", "OpenAI answered 503; using offline")))
+    assert job.operation == "Note: OpenAI answered 503; using offline"
+    window.queue.jobs.remove(job)

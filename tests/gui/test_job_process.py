@@ -8,7 +8,12 @@ import sys
 import threading
 from pathlib import Path
 
-from scenemaker_desktop.engine.events import ChainFinishedEvent, ProgressEvent, SessionFinishedEvent
+from scenemaker_desktop.engine.events import (
+    ChainFinishedEvent,
+    NoticeEvent,
+    ProgressEvent,
+    SessionFinishedEvent,
+)
 from scenemaker_desktop.engine.run_worker import event_from_json, event_to_json
 from scenemaker_desktop.engine.sessions.model import SessionStatus
 from tests.conftest import REPO
@@ -29,6 +34,7 @@ def test_events_survive_the_trip_through_json(tmp_path: Path):
         ProgressEvent("s", 0.5, "Chain 1/2: Rendering frame 3/24", 0, 0.25, 4),
         ChainFinishedEvent("s", 0, tmp_path / "c.mp4", tmp_path / "t.jpg", None, "a prompt"),
         SessionFinishedEvent("s", SessionStatus.COMPLETED, tmp_path / "final.mp4", None, 0.4),
+        NoticeEvent("s", "OpenAI answered 503; using the offline analysis instead"),
     ]
 
     assert [event_from_json(event_to_json(e)) for e in events] == events
