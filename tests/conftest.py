@@ -18,6 +18,8 @@ from tests.keyring_memory import MemoryKeyring
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE_IMAGE = REPO / "resources" / "sample_coast.jpg"
+# Local Preview at its cheapest: enough to exercise a whole session in a second or two.
+TINY_LOCAL = ("--set", "resolution=360p", "--set", "duration=2", "--set", "fps=12")
 _SCRUBBED = (
     "FAL_KEY",
     "OPENAI_API_KEY",

@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from tests.conftest import TINY_LOCAL
+
 
 def _one_line_error(result) -> str:
     assert result.returncode != 0
@@ -111,10 +113,7 @@ def test_image_names_with_spaces_and_accents_work(run_cli, tmp_path):
         "drift",
         "--chains",
         "1",
-        "--set",
-        "resolution=360p",
-        "--set",
-        "duration=2",
+        *TINY_LOCAL,
         "--json",
     )
     assert done.returncode == 0, done.stderr

@@ -11,9 +11,7 @@ import time
 from pathlib import Path
 
 from scenemaker_desktop.engine.media import probe
-from tests.conftest import REPO
-
-SMALL = ["--set", "resolution=360p", "--set", "duration=2", "--set", "fps=12"]
+from tests.conftest import REPO, TINY_LOCAL
 
 
 def _last_json(stdout: str) -> dict:
@@ -22,7 +20,14 @@ def _last_json(stdout: str) -> dict:
 
 def test_generate_json_reports_a_completed_session(run_cli, sample_image, home):
     done = run_cli(
-        "generate", str(sample_image), "--action", "slow push in", "--chains", "2", *SMALL, "--json"
+        "generate",
+        str(sample_image),
+        "--action",
+        "slow push in",
+        "--chains",
+        "2",
+        *TINY_LOCAL,
+        "--json",
     )
     assert done.returncode == 0, done.stderr
     result = _last_json(done.stdout)
@@ -56,7 +61,14 @@ def test_the_readme_example_finishes_offline_with_exact_frame_count(run_cli, sam
 def test_sessions_show_and_delete_follow_the_contract(run_cli, sample_image):
     made = _last_json(
         run_cli(
-            "generate", str(sample_image), "--action", "drift", "--chains", "1", *SMALL, "--json"
+            "generate",
+            str(sample_image),
+            "--action",
+            "drift",
+            "--chains",
+            "1",
+            *TINY_LOCAL,
+            "--json",
         ).stdout
     )
     session_id = made["session_id"]
@@ -75,7 +87,14 @@ def test_sessions_show_and_delete_follow_the_contract(run_cli, sample_image):
 def test_resume_of_a_completed_session_reports_it_unchanged(run_cli, sample_image):
     made = _last_json(
         run_cli(
-            "generate", str(sample_image), "--action", "drift", "--chains", "1", *SMALL, "--json"
+            "generate",
+            str(sample_image),
+            "--action",
+            "drift",
+            "--chains",
+            "1",
+            *TINY_LOCAL,
+            "--json",
         ).stdout
     )
     again = run_cli("resume", made["session_id"], "--json")

@@ -19,6 +19,7 @@ from scenemaker_desktop.engine.vision.offline import OfflineAnalyser
 from scenemaker_desktop.engine.vision.openai_client import make_client
 from scenemaker_desktop.engine.vision.openai_vision import OpenAIAnalyser, OpenAIPromptWriter
 from scenemaker_desktop.engine.vision.prompts import lock_block
+from tests.conftest import TINY_LOCAL
 from tests.fakes.loopback import Fault
 from tests.fakes.openai_server import FakeOpenAI
 from tests.fakes.scripted_generator import ScriptedGenerator
@@ -114,10 +115,7 @@ def test_cli_session_with_openai_reports_the_call_budget(fake, run_cli, sample_i
         "the beam sweeps",
         "--chains",
         "2",
-        "--set",
-        "resolution=360p",
-        "--set",
-        "duration=2",
+        *TINY_LOCAL,
         "--json",
         env={"OPENAI_API_KEY": fake.key, "OPENAI_BASE_URL": fake.base_url},
     )
@@ -137,10 +135,7 @@ def test_cli_tells_the_user_when_openai_is_down(fake, run_cli, sample_image):
         "drift",
         "--chains",
         "1",
-        "--set",
-        "resolution=360p",
-        "--set",
-        "duration=2",
+        *TINY_LOCAL,
         env={"OPENAI_API_KEY": fake.key, "OPENAI_BASE_URL": fake.base_url},
     )
     assert done.returncode == 0, done.stderr

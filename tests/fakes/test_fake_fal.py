@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 import fal_client
@@ -20,21 +19,6 @@ from tests.fakes.fal_server import FakeFal
 from tests.fakes.helpers import first_frame_rgb, write_image
 
 ALL_MODELS = [WAN, PIXVERSE, LUMA, KLING]
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeFal]:
-    with FakeFal(key="k-123") as server:
-        undo = point_fal_client_at(server.base_url)
-        try:
-            yield server
-        finally:
-            undo()
-
-
-@pytest.fixture
-def client(fake: FakeFal) -> fal_client.SyncClient:
-    return fal_client.SyncClient(key=fake.key)
 
 
 @pytest.fixture

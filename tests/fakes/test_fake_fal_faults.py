@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-from collections.abc import Iterator
 from pathlib import Path
 
 import fal_client
@@ -16,21 +15,6 @@ from tests.fakes.fal_schemas import KLING, WAN
 from tests.fakes.fal_server import FakeFal, ingress_fault
 from tests.fakes.helpers import write_image
 from tests.fakes.loopback import Fault
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeFal]:
-    with FakeFal() as server:
-        undo = point_fal_client_at(server.base_url)
-        try:
-            yield server
-        finally:
-            undo()
-
-
-@pytest.fixture
-def client(fake: FakeFal) -> fal_client.SyncClient:
-    return fal_client.SyncClient(key=fake.key)
 
 
 @pytest.fixture
