@@ -16,13 +16,12 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import os
-import platform
 import sys
 import threading
 import traceback
 from collections.abc import Callable
 from pathlib import Path
-from types import TracebackType
+from types import ModuleType, TracebackType
 
 from scenemaker_desktop import __version__
 
@@ -117,8 +116,8 @@ def _crash_text(
         f"SceneMaker {__version__} crash report",
         f"time: {when.isoformat(timespec='seconds')}",
         f"thread: {thread_name}",
-        f"python: {platform.python_version()} ({sys.executable})",
-        f"platform: {platform.platform()}",
+        f"python: {_platform().python_version()} ({sys.executable})",
+        f"platform: {_platform().platform()}",
         f"frozen: {bool(getattr(sys, 'frozen', False))}",
         "",
     ]
@@ -140,3 +139,9 @@ def _prune(log_dir: Path) -> None:
     for old in logs[:-KEEP_LOGS]:
         with contextlib.suppress(OSError):
             old.unlink()
+
+
+def _platform() -> ModuleType:  # imported only for a crash: it is slow to import
+    import platform
+
+    return platform

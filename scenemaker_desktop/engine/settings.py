@@ -1,4 +1,4 @@
-"""Where things live, and the user's settings as one typed object.
+"""The user's settings as one typed object (where files live: ``engine.paths``).
 
 Settings are a plain JSON file; defaults live here in code, unknown keys are
 ignored with a warning (a newer version may have written them). No secrets:
@@ -9,44 +9,13 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-import platformdirs
-
 from scenemaker_desktop.engine.errors import StorageError
-from scenemaker_desktop.engine.sessions.store import write_json_atomic
 
-APP_NAME = "SceneMaker"
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class AppPaths:
-    home: Path
-    settings_file: Path
-    logs: Path
-
-    @classmethod
-    def from_environment(cls) -> AppPaths:
-        """``SCENEMAKER_HOME`` holds everything when set; else the platform's folders."""
-        home_env = os.environ.get("SCENEMAKER_HOME", "").strip()
-        if home_env:
-            home = Path(home_env).expanduser()
-            return cls(home=home, settings_file=home / "settings.json", logs=home / "logs")
-        return cls(
-            home=Path(platformdirs.user_data_dir(APP_NAME, appauthor=False)),
-            settings_file=Path(platformdirs.user_config_dir(APP_NAME, appauthor=False))
-            / "settings.json",
-            logs=Path(platformdirs.user_log_dir(APP_NAME, appauthor=False)),
-        )
-
-    def sessions_dir(self, settings: Settings) -> Path:
-        if os.environ.get("SCENEMAKER_HOME", "").strip() or not settings.sessions_dir:
-            return self.home / "sessions"
-        return Path(settings.sessions_dir).expanduser()
 
 
 @dataclass
@@ -60,6 +29,8 @@ class Settings:
     last_model: str = ""
     last_params: dict[str, Any] = field(default_factory=dict)
     window_geometry: str = ""
+    system_theme: str = ""
+    """The desktop's colour scheme when last seen, so the next start paints in it at once."""
 
     @classmethod
     def load(cls, path: Path) -> Settings:
@@ -96,6 +67,9 @@ class Settings:
     def save(self, path: Path) -> None:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
+            # Imported here: the GUI loads settings before its first paint, saves later.
+            from scenemaker_desktop.engine.sessions.store import write_json_atomic
+
             write_json_atomic(path, asdict(self))
         except OSError as exc:
             raise StorageError(f"cannot save settings to {path}: {exc.strerror or exc}") from None

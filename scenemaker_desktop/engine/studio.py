@@ -13,12 +13,13 @@ from scenemaker_desktop.engine.backends.registry import generator_for
 from scenemaker_desktop.engine.cancel import CancelToken
 from scenemaker_desktop.engine.catalog import GenerationRequest, get_model
 from scenemaker_desktop.engine.events import EventSink, ignore_events
+from scenemaker_desktop.engine.paths import AppPaths
 from scenemaker_desktop.engine.runner import ChainRunner, RunnerServices
 from scenemaker_desktop.engine.secrets import Secrets
 from scenemaker_desktop.engine.sessions.intake import create_session
 from scenemaker_desktop.engine.sessions.model import Session
 from scenemaker_desktop.engine.sessions.store import SessionStore
-from scenemaker_desktop.engine.settings import AppPaths, Settings
+from scenemaker_desktop.engine.settings import Settings
 from scenemaker_desktop.engine.vision.base import Analyser, PromptWriter
 
 

@@ -17,11 +17,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QTimer, Signal
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication
 
 from scenemaker_desktop import __version__
 from scenemaker_desktop.crash_log import crash_message, install_crash_log
-from scenemaker_desktop.engine.settings import AppPaths
+from scenemaker_desktop.engine.paths import AppPaths
+from scenemaker_desktop.gui.theme import FUSION_PROPERTY, apply_theme
 from scenemaker_desktop.smoke import arm_smoke_quit
 
 log = logging.getLogger(__name__)
@@ -36,11 +37,7 @@ class _CrashRelay(QObject):
 
 def _install_crash_dialog(app: QApplication) -> _CrashRelay:
     relay = _CrashRelay(app)
-    relay.crashed.connect(
-        lambda log_file: QMessageBox.critical(
-            QApplication.activeWindow(), "SceneMaker", crash_message(Path(log_file))
-        )
-    )
+    relay.crashed.connect(_show_crash_dialog)
     install_crash_log(
         AppPaths.from_environment().logs,
         on_crash=lambda log_file: relay.crashed.emit(str(log_file)),
@@ -48,10 +45,19 @@ def _install_crash_dialog(app: QApplication) -> _CrashRelay:
     return relay
 
 
+def _show_crash_dialog(log_file: str) -> None:
+    from PySide6.QtWidgets import QMessageBox  # only ever needed after a crash
+
+    QMessageBox.critical(QApplication.activeWindow(), "SceneMaker", crash_message(Path(log_file)))
+
+
 def make_app() -> QApplication:
     app = QApplication.instance()
     if app is None:
-        app = QApplication(sys.argv[:1])
+        # Fusion from the start (every theme is drawn for it): switching later costs a
+        # second style and, asked from Python, the QStyle enums.
+        app = QApplication([*sys.argv[:1], "-style", "Fusion"])
+        app.setProperty(FUSION_PROPERTY, True)
     app.setApplicationName("SceneMaker")
     app.setApplicationDisplayName("SceneMaker")
     app.setOrganizationName("SceneMaker")
@@ -90,12 +96,11 @@ def run_app(image: str | None = None) -> int:
     """Run the desktop app until its window closes; returns the exit code."""
     from scenemaker_desktop.gui import startup_prefs
     from scenemaker_desktop.gui.main_window import MainWindow
-    from scenemaker_desktop.gui.theme import apply_theme
 
     app = make_app()
     _install_crash_dialog(app)
     prefs = startup_prefs.peek()
-    apply_theme(app, prefs.theme)
+    apply_theme(app, prefs.theme, system=prefs.system_theme or "light")
     window = MainWindow.starting(prefs)
     window.show()
     arm_smoke_quit(window)

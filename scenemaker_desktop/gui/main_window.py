@@ -12,8 +12,15 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QByteArray, QEvent, QObject, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtCore import QByteArray, QEvent, QObject, QSize, QTimer, Signal
+from PySide6.QtGui import (
+    QAction,
+    QActionGroup,
+    QCloseEvent,
+    QGuiApplication,
+    QKeySequence,
+    QShortcut,
+)
 from PySide6.QtWidgets import (
     QApplication,
     QLabel,
@@ -26,8 +33,7 @@ from PySide6.QtWidgets import (
 
 from scenemaker_desktop.gui.startup_prefs import StartupPrefs
 from scenemaker_desktop.gui.status_bar import HealthBar, Notifier
-from scenemaker_desktop.gui.theme import apply_theme, bind_icon, icon
-from scenemaker_desktop.gui.widgets import label
+from scenemaker_desktop.gui.theme import apply_theme, bind_icon, icon, system_variant
 from scenemaker_desktop.gui.window_sessions import SessionActions
 
 if TYPE_CHECKING:
@@ -77,8 +83,7 @@ class MainWindow(SessionActions, QMainWindow):
         self.setMinimumSize(1100, 700)
         self.pages = QStackedWidget()
         self.setCentralWidget(self.pages)
-        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, self._top_bar())
-        self.notifier = Notifier(self, self.windowIcon())
+        self.addToolBar(self._top_bar())
         self.health = HealthBar(self.statusBar())
         prefs = prefs or StartupPrefs()
         self._restore_geometry(studio.settings.window_geometry if studio else prefs.window_geometry)
@@ -107,13 +112,14 @@ class MainWindow(SessionActions, QMainWindow):
         bar.setFloatable(False)
         bar.setFixedHeight(52)
         bar.setIconSize(QSize(18, 18))
-        bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         bar.toggleViewAction().setVisible(False)
         logo = QLabel()
         logo.setPixmap(icon("app", "text", 26).pixmap(QSize(26, 26)))
         logo.setContentsMargins(6, 0, 8, 0)
         bar.addWidget(logo)
-        bar.addWidget(label("SceneMaker", "brand"))
+        brand = QLabel("SceneMaker")
+        brand.setObjectName("brand")
+        bar.addWidget(brand)
         group = QActionGroup(self)
         self.studio_action = self._nav(bar, group, "studio", "Studio", self.show_studio)
         self.sessions_action = self._nav(bar, group, "sessions", "Sessions", self.show_sessions)
@@ -123,11 +129,9 @@ class MainWindow(SessionActions, QMainWindow):
         bar.addWidget(spacer)
         self.settings_action = QAction("Settings", self)
         bind_icon(self.settings_action, "settings", "muted")
-        self.settings_action.setShortcut(QKeySequence("Ctrl+,"))
         self.settings_action.triggered.connect(self.open_settings)
         bar.addAction(self.settings_action)
         self.about_action = QAction("About", self)
-        self.about_action.setShortcut(QKeySequence("F1"))
         self.about_action.triggered.connect(self.show_about)
         bar.addAction(self.about_action)
         for action in (self.sessions_action, self.settings_action):
@@ -173,6 +177,8 @@ class MainWindow(SessionActions, QMainWindow):
         from scenemaker_desktop.gui.worker import TaskRunner
 
         self.studio, self.settings = studio, studio.settings
+        self.notifier = Notifier(self, self.windowIcon())
+        self._follow_system_theme()
         self.tasks = TaskRunner(3, self)
         self.queue = JobQueue(studio, studio.settings.parallel_jobs, self)
         self.studio_page = StudioPage(studio, self.tasks)
@@ -189,6 +195,17 @@ class MainWindow(SessionActions, QMainWindow):
         if self._pending_image is not None:
             self.studio_page.load_image(self._pending_image)
         self.attached.emit()
+
+    def _follow_system_theme(self) -> None:
+        """Check the first frame's guess at the desktop's scheme, and follow it from now on."""
+        QGuiApplication.styleHints().colorSchemeChanged.connect(self._system_theme_changed)
+        self._system_theme_changed()
+
+    def _system_theme_changed(self, *_: object) -> None:
+        self.settings.system_theme = variant = system_variant()
+        app = QApplication.instance()
+        if app.property("themeName") == "system" and app.property("themeVariant") != variant:
+            apply_theme(app, "system", system=variant)
 
     def _connect(self) -> None:
         page = self.studio_page
@@ -216,6 +233,9 @@ class MainWindow(SessionActions, QMainWindow):
         }
         for keys, slot in shortcuts.items():
             QShortcut(QKeySequence(keys), self, activated=slot)
+        # Not set with the frame: a QKeySequence builds the Qt enums (see theme's docstring).
+        self.settings_action.setShortcut(QKeySequence("Ctrl+,"))
+        self.about_action.setShortcut(QKeySequence("F1"))
         QShortcut(QKeySequence.StandardKey.Paste, self, activated=self.paste)
 
     @property
@@ -291,6 +311,8 @@ class MainWindow(SessionActions, QMainWindow):
     def open_settings(self) -> SettingsDialog | None:
         if not self.is_attached:
             return None
+        from PySide6.QtCore import Qt  # not at the top: see theme's docstring
+
         from scenemaker_desktop.gui.settings_dialog import SettingsDialog
 
         dialog = SettingsDialog(self.studio, self.tasks, self)

@@ -3,6 +3,10 @@
 The style sheet lives in resources/theme/app.qss; ``@name`` tokens in it are
 replaced from the palettes below, so both themes share every rule. Icons are
 stroke-only SVGs drawn in ``currentColor`` and tinted here to the theme's text.
+
+Nothing here touches ``Qt`` or ``QStyle`` on the way to the first frame: PySide6
+builds every Python enum of such a type on first use (the ``Qt`` namespace alone
+is ~100 enums, ~30 ms), which would delay the window's first paint.
 """
 
 from __future__ import annotations
@@ -15,11 +19,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QByteArray, QRectF, QSize, Qt
+from PySide6.QtCore import QByteArray, QRectF, QSize
 from PySide6.QtGui import QColor, QGuiApplication, QIcon, QPainter, QPalette, QPixmap
 from PySide6.QtWidgets import QApplication
 
 THEMES = ("system", "light", "dark")
+FUSION_PROPERTY = "scenemakerFusion"
+"""Set on the QApplication once it runs the Fusion style every theme is drawn for."""
 
 DARK = {
     "window": "#15171c",
@@ -78,10 +84,14 @@ def resources_dir() -> Path:
     return resources_root()
 
 
-def resolve_theme(name: str) -> str:
-    """'light' or 'dark'; 'system' follows the desktop's colour scheme (light when unknown)."""
-    if name in ("light", "dark"):
-        return name
+def system_variant() -> str:
+    """The desktop's colour scheme, 'light' or 'dark' (light when the desktop does not say).
+
+    The first call builds the ``Qt`` enums, so the app paints its first frame in the
+    variant remembered from the last run and the window checks this right after.
+    """
+    from PySide6.QtCore import Qt
+
     scheme = QGuiApplication.styleHints().colorScheme()
     return "dark" if scheme == Qt.ColorScheme.Dark else "light"
 
@@ -90,14 +100,24 @@ def colours(variant: str) -> dict[str, str]:
     return DARK if variant == "dark" else LIGHT
 
 
-def apply_theme(app: QApplication, name: str) -> str:
-    """Style the whole app; returns the variant applied ('light' or 'dark')."""
-    variant = resolve_theme(name)
+def apply_theme(app: QApplication, name: str, system: str | None = None) -> str:
+    """Style the whole app for ``name`` ('system', 'light' or 'dark'); returns the variant applied.
+
+    ``system`` is the desktop's variant when the caller already knows (or guesses) it;
+    otherwise 'system' asks the desktop (``system_variant``).
+    """
+    if name not in ("light", "dark"):
+        name = "system"
+    variant = name if name != "system" else (system or system_variant())
+    variant = "dark" if variant == "dark" else "light"
     tokens = colours(variant)
-    if app.style().name().lower() != "fusion":  # re-creating the style costs ~15 ms
+    if app.property(FUSION_PROPERTY) is not True:
+        # Not app.style().name(): that builds the QStyle enums. make_app starts on Fusion.
         app.setStyle("Fusion")
+        app.setProperty(FUSION_PROPERTY, True)
     app.setPalette(_palette(tokens))
     app.setStyleSheet(_style_sheet(variant, tokens))
+    app.setProperty("themeName", name)
     app.setProperty("themeVariant", variant)
     icon.cache_clear()
     _refresh_bound()
@@ -210,7 +230,7 @@ def _render_svg(svg: str, pixels: int) -> QPixmap:
 
     renderer = QSvgRenderer(QByteArray(svg.encode("utf-8")))
     pixmap = QPixmap(QSize(pixels, pixels))
-    pixmap.fill(Qt.GlobalColor.transparent)
+    pixmap.fill(QColor("transparent"))
     painter = QPainter(pixmap)
     renderer.render(painter, QRectF(0, 0, pixels, pixels))
     painter.end()

@@ -12,10 +12,6 @@ import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QUrl
-from PySide6.QtGui import QDesktopServices
-from PySide6.QtWidgets import QFileDialog
-
 from scenemaker_desktop.gui.worker import user_message
 
 if TYPE_CHECKING:
@@ -151,11 +147,16 @@ class SessionActions:
         self.tasks.submit(lambda: store.delete(session_id), deleted, refused)
 
     def reveal(self: MainWindow, folder: Path) -> None:
+        from PySide6.QtCore import QUrl
+        from PySide6.QtGui import QDesktopServices
+
         QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder)))
 
     def export(self: MainWindow, video: Path) -> None:
         session_folder = video.parent.parent if video.parent.name == "chains" else video.parent
         default = str(Path.home() / f"{session_folder.name}-{video.name}")
+        from PySide6.QtWidgets import QFileDialog
+
         target, _ = QFileDialog.getSaveFileName(self, "Export video", default, "MP4 video (*.mp4)")
         if not target:
             return

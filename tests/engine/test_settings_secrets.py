@@ -8,8 +8,9 @@ from pathlib import Path
 import keyring
 from keyring.backends import fail
 
+from scenemaker_desktop.engine.paths import AppPaths
 from scenemaker_desktop.engine.secrets import KeySource, Secrets
-from scenemaker_desktop.engine.settings import AppPaths, Settings
+from scenemaker_desktop.engine.settings import Settings
 
 
 def test_scenemaker_home_holds_settings_and_sessions(home: Path):

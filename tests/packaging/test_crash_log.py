@@ -128,7 +128,7 @@ def test_message_when_the_log_could_not_be_written() -> None:
 
 
 def test_default_log_folder_is_the_user_log_dir(home: Path) -> None:
-    from scenemaker_desktop.engine.settings import AppPaths
+    from scenemaker_desktop.engine.paths import AppPaths
 
     logs = install_crash_log(AppPaths.from_environment().logs)
     try:
