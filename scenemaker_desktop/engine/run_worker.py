@@ -133,9 +133,15 @@ def _parser() -> argparse.ArgumentParser:
 
 def _lower_priority(nice: int) -> None:
     # Renders should never make the window stutter: let the scheduler favour the app.
-    if nice and hasattr(os, "nice"):
+    if not nice or not hasattr(os, "nice"):
+        return
+    with contextlib.suppress(OSError):
+        os.nice(nice)
+    if os.getsid(0) == os.getpid():
+        # A session of our own (Python 3.10 cannot start us in a mere process group) is a
+        # scheduling autogroup of our own on Linux, where nice counts only inside it.
         with contextlib.suppress(OSError):
-            os.nice(nice)
+            Path("/proc/self/autogroup").write_text(str(nice))
 
 
 def _studio(sessions: Path | None):

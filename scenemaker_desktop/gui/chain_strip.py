@@ -1,7 +1,12 @@
-"""A strip of chain thumbnails that fill in as chains finish; clicking one plays it."""
+"""A strip of chain thumbnails that fill in as chains finish; clicking one plays it.
+
+The strip changes while renders run (a new job, "rendering 40 %", a chain done),
+so tiles are reused across jobs and placeholder pictures are drawn once per text.
+"""
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 from PySide6.QtCore import QSize, Qt, Signal
@@ -26,6 +31,7 @@ class ChainTile(QToolButton):
         super().__init__(parent)
         self.index = index
         self.video: Path | None = None
+        self._state = ""
         self.setObjectName("chainTile")
         self.setCheckable(True)
         self.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextUnderIcon)
@@ -39,18 +45,26 @@ class ChainTile(QToolButton):
         return "Final video" if self.index == FINAL else f"Chain {self.index + 1}"
 
     def show_pending(self, state: str) -> None:
-        self.video = None
-        self.setIcon(QIcon(_placeholder(self.caption if self.index == FINAL else state)))
+        if self.video is None and self._state == state:
+            return
+        self.video, self._state = None, state
+        self.setIcon(_placeholder(self.caption if self.index == FINAL else state, _variant()))
         self.setText(self.caption)
+        self.setToolTip("")
         self.setEnabled(False)
 
     def show_ready(self, image: QImage, video: Path, prompt: str = "") -> None:
-        self.video = video
+        self.video, self._state = video, ""
         if not image.isNull():
             self.setIcon(QIcon(_fit(image)))
         self.setText(self.caption)
         self.setToolTip(prompt or self.caption)
         self.setEnabled(True)
+
+    def repaint_placeholder(self) -> None:
+        """Draw the current placeholder again (the theme changed)."""
+        state, self._state = self._state, ""
+        self.show_pending(state or "waiting")
 
     @property
     def ready(self) -> bool:
@@ -68,7 +82,13 @@ def _fit(image: QImage) -> QPixmap:
     return QPixmap.fromImage(scaled.copy(x, y, TILE.width(), TILE.height()))
 
 
-def _placeholder(text: str) -> QPixmap:
+def _variant() -> str:
+    return current_colours()["window"]  # the cache key for "which theme"
+
+
+@functools.lru_cache(maxsize=128)  # ~50 KB each: waiting, rendering 0-100 %, per theme
+def _placeholder(text: str, variant: str) -> QIcon:
+    """A tile's picture while it has none; ``variant`` only keys the cache per theme."""
     colours = current_colours()
     pixmap = QPixmap(TILE)
     pixmap.fill(Qt.GlobalColor.transparent)
@@ -80,7 +100,7 @@ def _placeholder(text: str) -> QPixmap:
     painter.setPen(_colour(colours["muted"]))
     painter.drawText(pixmap.rect(), Qt.AlignmentFlag.AlignCenter, text)
     painter.end()
-    return pixmap
+    return QIcon(pixmap)
 
 
 def _colour(value: str):
@@ -118,21 +138,44 @@ class ChainStrip(QScrollArea):
     def _repaint_placeholders(self) -> None:
         for tile in [*self.tiles, *([self.final] if self.final else [])]:
             if not tile.ready:
-                tile.show_pending("waiting")
+                tile.repaint_placeholder()
 
     def reset(self, chains: int) -> None:
-        for tile in [*self.tiles, *([self.final] if self.final else [])]:
-            self._group.removeButton(tile)
-            tile.deleteLater()
-        self.tiles = [self._add(ChainTile(i)) for i in range(chains)]
-        self.final = self._add(ChainTile(FINAL)) if chains else None
+        """``chains`` empty tiles and the final one; the tiles already there are reused."""
+        self._uncheck()
+        for tile in self.tiles[chains:]:
+            self._remove(tile)
+        self.tiles = self.tiles[:chains]
+        for tile in self.tiles:
+            tile.show_pending("waiting")
+        while len(self.tiles) < chains:  # the row: the empty hint, tiles, final, stretch
+            self.tiles.append(self._add(ChainTile(len(self.tiles)), 1 + len(self.tiles)))
+        if chains and self.final is None:
+            self.final = self._add(ChainTile(FINAL), 1 + chains)
+        elif self.final is not None and not chains:
+            self._remove(self.final)
+            self.final = None
+        elif self.final is not None:
+            self.final.show_pending("waiting")
         self.empty.setVisible(chains == 0)
 
-    def _add(self, tile: ChainTile) -> ChainTile:
-        self._row.insertWidget(self._row.count() - 2, tile)
+    def _uncheck(self) -> None:
+        checked = self._group.checkedButton()
+        if checked is not None:  # an exclusive group will not let its last button go
+            self._group.setExclusive(False)
+            checked.setChecked(False)
+            self._group.setExclusive(True)
+
+    def _add(self, tile: ChainTile, position: int) -> ChainTile:
+        self._row.insertWidget(position, tile)
         self._group.addButton(tile)
         tile.clicked.connect(lambda: self._clicked(tile))
         return tile
+
+    def _remove(self, tile: ChainTile) -> None:
+        self._group.removeButton(tile)
+        self._row.removeWidget(tile)
+        tile.deleteLater()
 
     def _clicked(self, tile: ChainTile) -> None:
         if tile.video is not None:

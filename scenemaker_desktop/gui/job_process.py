@@ -16,6 +16,7 @@ import sys
 import threading
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from scenemaker_desktop.engine.cancel import CancelToken
 from scenemaker_desktop.engine.catalog import GenerationRequest
@@ -23,7 +24,7 @@ from scenemaker_desktop.engine.errors import SceneMakerError
 from scenemaker_desktop.engine.events import RunnerEvent
 from scenemaker_desktop.engine.run_worker import event_from_json
 
-CHILD_NICE = 5
+CHILD_NICE = 10
 POLL_S = 0.1
 STDERR_LINES = 20
 
@@ -37,20 +38,29 @@ def can_isolate() -> bool:
     return not getattr(sys, "frozen", False)
 
 
-def _command(sessions: Path, *args: str) -> list[str]:
+def worker_command(sessions: Path, *args: str) -> list[str]:
     return [
         sys.executable, "-m", "scenemaker_desktop.engine.run_worker",
         "--sessions", str(sessions), "--nice", str(CHILD_NICE), *args,
     ]  # fmt: skip
 
 
+def own_process_group() -> dict[str, Any]:
+    """Popen arguments that keep a Ctrl-C in the terminal to the app (which closes its jobs).
+
+    A process group, not a new session: Linux gives each session its own scheduling
+    autogroup with a full share of the CPU, where the worker's nice value would count for
+    nothing against the window (renders then starved it for 50-100 ms at a time).
+    """
+    if os.name != "posix":
+        return {"creationflags": getattr(subprocess, "CREATE_NEW_PROCESS_GROUP", 0)}
+    if sys.version_info >= (3, 11):
+        return {"process_group": 0}
+    return {"start_new_session": True}  # run_worker then lowers its own autogroup
+
+
 def _spawn(command: list[str]) -> subprocess.Popen[str]:
-    # Own process group: a Ctrl-C in the terminal reaches the app, which closes its jobs.
-    extra: dict = (
-        {"start_new_session": True}
-        if os.name == "posix"
-        else {"creationflags": getattr(subprocess, "CREATE_NEW_PROCESS_GROUP", 0)}
-    )
+    extra = own_process_group()
     return subprocess.Popen(
         command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
         text=True, encoding="utf-8", bufsize=1, **extra,
@@ -88,7 +98,7 @@ def run_session_process(
     closing: threading.Event,
 ) -> None:
     """Run ``session_id`` to its recorded end in a child; raise JobProcessError on failure."""
-    proc = _spawn(_command(sessions, "run", session_id))
+    proc = _spawn(worker_command(sessions, "run", session_id))
     stderr: collections.deque[str] = collections.deque(maxlen=STDERR_LINES)
     helpers = [
         threading.Thread(target=_tail, args=(proc.stderr, stderr), daemon=True),
@@ -122,8 +132,12 @@ def _read_events(proc: subprocess.Popen[str], on_event: Callable[[RunnerEvent], 
 
 def create_session_process(image: Path, request: GenerationRequest, sessions: Path) -> str:
     """Make a queued session in a child (intake is GIL-heavy); return its id."""
-    command = _command(sessions, "create", str(image), "--request", json.dumps(request.to_dict()))
-    out = subprocess.run(command, capture_output=True, text=True, encoding="utf-8", timeout=600)
+    request_json = json.dumps(request.to_dict())
+    command = worker_command(sessions, "create", str(image), "--request", request_json)
+    out = subprocess.run(
+        command, capture_output=True, text=True, encoding="utf-8", timeout=600,
+        **own_process_group(),
+    )  # fmt: skip
     for line in out.stdout.splitlines():
         if not line.strip():
             continue

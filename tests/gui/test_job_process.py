@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import threading
@@ -103,3 +104,23 @@ def test_create_makes_a_queued_session_and_refuses_a_bad_image(studio, sample_im
         "message": "notes.txt is a text file, not an image",
     }
     assert bad.returncode == 1
+
+
+def test_workers_run_in_our_session_in_a_group_of_their_own_and_at_lower_priority():
+    # Own process group: a Ctrl-C in the terminal reaches only the app. Same session: Linux
+    # weighs the worker against the window by nice value only within one autogroup.
+    from scenemaker_desktop.gui.job_process import CHILD_NICE, own_process_group
+
+    probe = (
+        "import os; from scenemaker_desktop.engine.run_worker import _lower_priority; "
+        f"_lower_priority({CHILD_NICE}); print(os.nice(0), os.getsid(0), os.getpgid(0))"
+    )
+    child = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, cwd=REPO, timeout=60,
+        **own_process_group(),
+    )  # fmt: skip
+    nice, session, group = map(int, child.stdout.split())
+
+    assert nice == min(os.nice(0) + CHILD_NICE, 19)
+    assert session == os.getsid(0)
+    assert group != os.getpgid(0)
