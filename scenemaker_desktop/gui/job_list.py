@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -131,7 +131,9 @@ class JobList(QListWidget):
         self.insertItem(0, item)
         self.setItemWidget(item, row)
         self.rows[job.id], self._items[job.id] = row, item
-        self.setCurrentItem(item)
+        # Selecting shows the job's previews: do it a turn later, so the click that added
+        # the job is answered by the new row at once (jobs run while this happens).
+        QTimer.singleShot(0, self, lambda: self.setCurrentItem(item))
 
     def update_job(self, job: Job) -> None:
         row = self.rows.get(job.id)

@@ -59,7 +59,7 @@ class _FirstPaint(QObject):
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() == QEvent.Type.Paint:
             watched.removeEventFilter(self)
-            QTimer.singleShot(0, self._then)
+            QTimer.singleShot(0, self, self._then)
         return False
 
 
@@ -191,7 +191,8 @@ class MainWindow(SessionActions, QMainWindow):
             action.setEnabled(True)
         self.refresh_health()
         self.refresh_sessions(announce=True)
-        QTimer.singleShot(150, self.studio_page.preview.player.warm_up)
+        player = self.studio_page.preview.player
+        QTimer.singleShot(150, player, player.warm_up)
         if self._pending_image is not None:
             self.studio_page.load_image(self._pending_image)
         self.attached.emit()

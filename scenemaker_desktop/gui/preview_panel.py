@@ -171,7 +171,7 @@ class PreviewPanel(QFrame):
         if view.final_video is not None:
             self.strip.set_final(view.final_image or QImage(), view.final_video)
             # Opening the media takes a few ms of its own: let the strip paint first.
-            QTimer.singleShot(0, lambda: self._load_final(view, autoplay))
+            QTimer.singleShot(0, self, lambda: self._load_final(view, autoplay))
         else:
             self.player.clear()
         self._update_buttons()

@@ -31,28 +31,40 @@ def user_message(error: BaseException) -> str:
 
 
 class _Delivery(QObject):
-    """Lives on the GUI thread; its slots run there because the signals are queued."""
+    """Lives on the GUI thread; its slots run there because the signals are queued.
+
+    A child of its TaskRunner: when the runner goes (its window closed), a result still
+    on its way is dropped by Qt instead of reaching widgets that no longer exist.
+    """
 
     succeeded = Signal(object)
     failed = Signal(object)
 
     def __init__(
-        self, on_result: ResultCallback | None, on_error: ErrorCallback | None, done: Callable
+        self,
+        on_result: ResultCallback | None,
+        on_error: ErrorCallback | None,
+        done: Callable,
+        parent: QObject,
     ) -> None:
-        super().__init__()
+        super().__init__(parent)
         self._on_result, self._on_error, self._done = on_result, on_error, done
         self.succeeded.connect(self._deliver_result)
         self.failed.connect(self._deliver_error)
 
+    def _finish(self) -> None:
+        self._done(self)
+        self.deleteLater()
+
     @Slot(object)
     def _deliver_result(self, value: object) -> None:
-        self._done(self)
+        self._finish()
         if self._on_result is not None:
             self._on_result(value)
 
     @Slot(object)
     def _deliver_error(self, error: BaseException) -> None:
-        self._done(self)
+        self._finish()
         if self._on_error is not None:
             self._on_error(error)
         else:
@@ -97,7 +109,7 @@ class TaskRunner(QObject):
         on_error: ErrorCallback | None = None,
     ) -> None:
         """Run ``fn()`` on the pool; call ``on_result(value)`` or ``on_error(exc)`` here."""
-        delivery = _Delivery(on_result, on_error, self._pending.discard)
+        delivery = _Delivery(on_result, on_error, self._pending.discard, self)
         self._pending.add(delivery)
         self.pool.start(_Task(fn, delivery))
 

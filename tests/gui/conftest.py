@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -29,6 +30,23 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         if HERE in Path(str(item.fspath)).resolve().parents:
             item.add_marker(pytest.mark.qt_log_level_fail("WARNING"))
             item.add_marker(pytest.mark.qt_log_ignore(*PLATFORM_NOISE, extend=True))
+
+
+@pytest.fixture(autouse=True)
+def _qt_garbage_goes_on_the_gui_thread(qapp) -> Iterator[None]:
+    """Free each test's widgets on the GUI thread, before the next test starts threads.
+
+    pytest-qt closes a test's widgets with deleteLater, which waits for an event loop.
+    Meanwhile a top-level widget caught in a reference cycle can be freed by the garbage
+    collector on whichever thread allocates next, e.g. a worker of the next test, and a
+    QWidget destroyed off the GUI thread crashes the process.
+    """
+    yield
+    from PySide6.QtCore import QCoreApplication, QEvent
+
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    gc.collect()
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
 
 
 @pytest.fixture
