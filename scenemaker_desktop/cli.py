@@ -16,7 +16,7 @@ from typing import Any
 
 from scenemaker_desktop import __version__
 from scenemaker_desktop.engine.errors import SceneMakerError
-from scenemaker_desktop.frozen import prepare_frozen_environment
+from scenemaker_desktop.frozen import WORKER_COMMAND, prepare_frozen_environment
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_CANCELLED = 0, 1, 2, 130
 
@@ -89,6 +89,11 @@ def print_json(data: Any) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     prepare_frozen_environment()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == [WORKER_COMMAND]:  # not a user command: the app starting its worker
+        from scenemaker_desktop.engine import run_worker
+
+        return run_worker.main(argv[1:])
     args = build_parser().parse_args(argv)
     logging.basicConfig(
         level=logging.DEBUG if args.debug else logging.WARNING,

@@ -21,10 +21,20 @@ from pathlib import Path
 
 FFMPEG_ENV = "IMAGEIO_FFMPEG_EXE"
 BUNDLED_FFMPEG_DIR = "ffmpeg"
+WORKER_COMMAND = "_run-worker"
+"""The hidden first argument that makes the packaged program the app's render worker
+(engine/run_worker.py): a bundle has no ``python -m`` to start that module with."""
 
 
 def is_frozen() -> bool:
     return bool(getattr(sys, "frozen", False)) and hasattr(sys, "_MEIPASS")
+
+
+def worker_start() -> list[str]:
+    """The command line that starts a render worker, from source or from the bundle."""
+    if is_frozen():
+        return [sys.executable, WORKER_COMMAND]
+    return [sys.executable, "-m", "scenemaker_desktop.engine.run_worker"]
 
 
 def bundle_dir() -> Path | None:

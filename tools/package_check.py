@@ -9,6 +9,8 @@ Checks, each against dist/SceneMaker/scenemaker:
   generate   Local Preview on the bundled sample image, offline, in a temporary
              SCENEMAKER_HOME: a completed session with a playable final.mp4, and
              nothing written inside the bundle
+  worker     the program as the app's render worker (`_run-worker create` / `run`):
+             JSON events on stdout, the session completed
   locations  without SCENEMAKER_HOME, sessions go to the platformdirs data folder
   gui        offscreen (and under Xvfb when xvfb-run exists): the window shows,
              Qt Multimedia has its backend, the app quits by itself with exit 0
@@ -188,6 +190,36 @@ def check_generate(b: Bundle) -> str:
     return f"session {report['session_id']} completed in {took:.1f} s; final.mp4 {size_kb} KB"
 
 
+def check_worker(b: Bundle) -> str:
+    """What the packaged app starts for each job: its own program after ``_run-worker``."""
+    from scenemaker_desktop.engine.catalog import build_request
+    from scenemaker_desktop.frozen import WORKER_COMMAND
+
+    env = b.env(SCENEMAKER_HOME=str(b.work / "worker-home"))
+    params = {"resolution": "360p", "duration": 2, "fps": 12}
+    request = json.dumps(build_request("local", "slow push in", 1, params).to_dict())
+    sample = str(b.internal / "resources" / "sample_coast.jpg")
+    created = b.run(WORKER_COMMAND, "create", sample, "--request", request, env=env)
+    expect(created.returncode == 0, f"create exited {created.returncode}: {created.stdout}")
+    session_id = json.loads(created.stdout.strip().splitlines()[-1])["session_id"]
+    worker = subprocess.Popen(
+        [*b.offline, str(b.app), WORKER_COMMAND, "run", session_id],
+        stdin=subprocess.PIPE,  # kept open while it runs: its end means "the app is gone"
+        stdout=subprocess.PIPE,
+        text=True,
+        env=env,
+        cwd=b.work,
+    )
+    assert worker.stdout is not None and worker.stdin is not None
+    events = [json.loads(line) for line in worker.stdout]
+    worker.stdin.close()
+    expect(worker.wait(timeout=300) == 0, f"the worker exited {worker.returncode}")
+    kinds = [event["type"] for event in events]
+    expect(kinds[-1:] == ["finished"], f"the worker's last event was {kinds[-1:]}")
+    expect(events[-1].get("status") == "completed", f"the session ended {events[-1]}")
+    return f"{len(events)} events ({kinds.count('progress')} progress), session completed"
+
+
 def check_locations(b: Bundle) -> str:
     user_home = b.work / "user"
     env = b.env(HOME=str(user_home))
@@ -304,6 +336,7 @@ def _checks(b: Bundle, shots: Path, skip_gui: bool) -> list[tuple[str, Callable[
         ("libraries", lambda: check_libraries(b)),
         ("version", lambda: check_version(b)),
         ("generate", lambda: check_generate(b)),
+        ("worker", lambda: check_worker(b)),
         ("locations", lambda: check_locations(b)),
     ]
     if skip_gui:

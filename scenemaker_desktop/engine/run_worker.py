@@ -18,6 +18,8 @@ commands, one per line: ``cancel`` (the user cancelled: the session ends
 leaves a run behind.
 
 Run: python -m scenemaker_desktop.engine.run_worker [--sessions DIR] [--nice N] run SESSION_ID
+A packaged app has no ``python -m``: its own program takes the same arguments after the
+hidden command ``_run-worker`` (``frozen.WORKER_COMMAND``; see cli.main).
 """
 
 from __future__ import annotations

@@ -23,6 +23,7 @@ from scenemaker_desktop.engine.catalog import GenerationRequest
 from scenemaker_desktop.engine.errors import SceneMakerError
 from scenemaker_desktop.engine.events import RunnerEvent
 from scenemaker_desktop.engine.run_worker import event_from_json
+from scenemaker_desktop.frozen import worker_start
 
 CHILD_NICE = 10
 POLL_S = 0.1
@@ -33,16 +34,8 @@ class JobProcessError(SceneMakerError):
     """The child process could not run the session (its message says why)."""
 
 
-def can_isolate() -> bool:
-    """A frozen build has no ``python -m``; it runs jobs in threads instead."""
-    return not getattr(sys, "frozen", False)
-
-
 def worker_command(sessions: Path, *args: str) -> list[str]:
-    return [
-        sys.executable, "-m", "scenemaker_desktop.engine.run_worker",
-        "--sessions", str(sessions), "--nice", str(CHILD_NICE), *args,
-    ]  # fmt: skip
+    return [*worker_start(), "--sessions", str(sessions), "--nice", str(CHILD_NICE), *args]
 
 
 def own_process_group() -> dict[str, Any]:

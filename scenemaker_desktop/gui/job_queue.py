@@ -26,11 +26,9 @@ from scenemaker_desktop.engine.events import (
     ProgressEvent,
     RunnerEvent,
 )
-from scenemaker_desktop.engine.sessions.interrupt import mark_interrupted
 from scenemaker_desktop.engine.sessions.model import Session, SessionStatus
 from scenemaker_desktop.engine.studio import Studio
 from scenemaker_desktop.gui.job_process import (
-    can_isolate,
     create_session_process,
     run_session_process,
 )
@@ -116,7 +114,7 @@ class Job:
 
 
 class _ThrottledSink:
-    """The runner's event sink: called on the runner thread, forwards to the relay.
+    """A run's event sink: called on the thread reading its worker, forwards to the relay.
 
     Progress is coalesced to PROGRESS_INTERVAL_S so a fast local render cannot
     flood the GUI thread; chain and session events always go through.
@@ -149,13 +147,9 @@ class JobQueue(QObject):
         studio: Studio,
         parallel: int = 2,
         parent: QObject | None = None,
-        isolate: bool | None = None,
     ) -> None:
         super().__init__(parent)
         self.studio = studio
-        self.isolate = can_isolate() if isolate is None else isolate
-        """Run each session in a child process (the default): no GIL contention with the
-        window. Frozen builds, which cannot start ``python -m``, run them in threads."""
         self.parallel = max(1, parallel)
         self.jobs: list[Job] = []
         self._ids = itertools.count(1)
@@ -251,17 +245,10 @@ class JobQueue(QObject):
     def _prepare(self, job: Job) -> None:
         image, request = job.image, job.request
         assert image is not None and request is not None
-        studio = self.studio
-        if self.isolate:
-            root = studio.store.root
+        root = self.studio.store.root
 
-            def work() -> str:
-                return create_session_process(image, request, root)
-
-        else:
-
-            def work() -> str:
-                return studio.new_session(image, request).id
+        def work() -> str:
+            return create_session_process(image, request, root)
 
         self._tasks.submit(
             work, lambda session_id: self._prepared(job, session_id), lambda e: self._failed(job, e)
@@ -298,24 +285,14 @@ class JobQueue(QObject):
         self._tasks.submit(work, lambda s: self._ended(job, s), lambda e: self._failed(job, e))
 
     def _work(self, session_id: str, job: Job, sink: _ThrottledSink) -> Callable[[], Session]:
-        """The pool task for one run: in a child process when we can, else on this thread."""
+        """The pool task for one run: it drives the run's child process and waits for it."""
         token, closing, store = job.cancel, job.closing, self.studio.store
-        if self.isolate:
 
-            def in_child() -> Session:
-                run_session_process(session_id, store.root, sink, token, closing)
-                return store.load(session_id)
+        def in_child() -> Session:
+            run_session_process(session_id, store.root, sink, token, closing)
+            return store.load(session_id)
 
-            return in_child
-        runner = self.studio.runner(sink, token)
-
-        def in_thread() -> Session:
-            session = runner.run(session_id)
-            if closing.is_set() and session.status is SessionStatus.CANCELLED:
-                session = mark_interrupted(store, session_id)
-            return session
-
-        return in_thread
+        return in_child
 
     def _ended(self, job: Job, session: Session) -> None:
         job.status = _FROM_SESSION.get(session.status, JobStatus.FAILED)

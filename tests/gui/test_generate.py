@@ -124,21 +124,6 @@ def test_closing_the_window_saves_a_running_job_as_interrupted(qtbot, window, sa
     assert settings["last_params"]["local"]["fps"] == SLOW_LOCAL["fps"]
 
 
-def test_jobs_also_run_on_threads_where_child_processes_are_unavailable(
-    qtbot, window, sample_image
-):
-    window.queue.isolate = False  # what a frozen build does
-    load_input(qtbot, window, sample_image)
-    fill_form(window, "slow push in toward the sea", 1, TINY_LOCAL)
-
-    window.studio_page.generate()
-
-    qtbot.waitUntil(lambda: jobs(window) and jobs(window)[0].status.finished, timeout=WAIT_MS)
-    job = jobs(window)[0]
-    assert job.status is JobStatus.COMPLETED, job.error
-    assert job.final_video is not None and job.final_video.is_file()
-
-
 def test_an_engine_notice_is_shown_on_its_running_job(qtbot, window):
     from scenemaker_desktop.engine.events import NoticeEvent
     from scenemaker_desktop.gui.job_queue import Job, JobStatus

@@ -99,3 +99,41 @@ def test_cli_in_a_bundle_runs_the_bundled_ffmpeg(tmp_path: Path, home: Path) -> 
     report = json.loads(proc.stdout.strip().splitlines()[-1])
     assert report["ffmpeg"]["path"] == str(bundle / "ffmpeg" / ffmpeg_name())
     assert report["ffmpeg"]["ok"] is True
+
+
+def test_workers_start_from_the_module_or_from_the_bundled_program(monkeypatch) -> None:
+    from scenemaker_desktop import frozen
+
+    assert frozen.worker_start() == [sys.executable, "-m", "scenemaker_desktop.engine.run_worker"]
+    monkeypatch.setattr(sys, "frozen", True, raising=False)
+    monkeypatch.setattr(sys, "_MEIPASS", "/opt/SceneMaker/_internal", raising=False)
+    assert frozen.worker_start() == [sys.executable, frozen.WORKER_COMMAND]
+
+
+def test_the_program_is_a_render_worker_after_the_hidden_command(
+    run_cli, home: Path, sample_image: Path
+) -> None:
+    # What a packaged app runs for each job: its own program, `_run-worker ...`.
+    from scenemaker_desktop.engine.catalog import build_request
+    from scenemaker_desktop.frozen import WORKER_COMMAND
+    from tests.gui.helpers import TINY_LOCAL
+
+    request = json.dumps(build_request("local", "slow push in", 1, TINY_LOCAL).to_dict())
+    created = run_cli(WORKER_COMMAND, "create", str(sample_image), "--request", request)
+    assert created.returncode == 0, created.stderr[-500:]
+    session_id = json.loads(created.stdout.splitlines()[-1])["session_id"]
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "scenemaker_desktop", WORKER_COMMAND, "run", session_id],
+        stdin=subprocess.PIPE,  # kept open: its end means "the app is gone"
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "SCENEMAKER_HOME": str(home)},
+        cwd=REPO,
+    )
+    events = [json.loads(line) for line in worker.stdout]
+    worker.stdin.close()
+
+    assert worker.wait(timeout=120) == 0
+    assert events[0]["type"] == "progress" and "chain" in [e["type"] for e in events]
+    assert events[-1]["type"] == "finished" and events[-1]["status"] == "completed"
+    assert WORKER_COMMAND not in run_cli("--help").stdout
