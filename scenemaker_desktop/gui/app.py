@@ -15,8 +15,9 @@ import signal
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, QTimer, Signal
 from PySide6.QtWidgets import QApplication
 
 from scenemaker_desktop import __version__
@@ -24,6 +25,9 @@ from scenemaker_desktop.crash_log import crash_message, install_crash_log
 from scenemaker_desktop.engine.paths import AppPaths
 from scenemaker_desktop.gui.theme import FUSION_PROPERTY, apply_theme
 from scenemaker_desktop.smoke import arm_smoke_quit
+
+if TYPE_CHECKING:
+    from scenemaker_desktop.gui.main_window import MainWindow
 
 log = logging.getLogger(__name__)
 SIGNAL_TICK_MS = 100
@@ -51,12 +55,39 @@ def _show_crash_dialog(log_file: str) -> None:
     QMessageBox.critical(QApplication.activeWindow(), "SceneMaker", crash_message(Path(log_file)))
 
 
+class SceneMakerApplication(QApplication):
+    """The application object. Files opened from the desktop (macOS Finder's "Open With",
+    a file dropped on the Dock icon) arrive here as FileOpen events, not as arguments."""
+
+    file_opened = Signal(str)
+
+    def __init__(self, argv: list[str]) -> None:
+        super().__init__(argv)
+        self.last_opened = ""
+        """The latest such file: one that came at launch, before the window listened."""
+
+    def event(self, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.FileOpen:
+            self.last_opened = event.file()  # type: ignore[attr-defined]
+            self.file_opened.emit(self.last_opened)
+            return True
+        return super().event(event)
+
+
+def open_files_in(app: QApplication, window: MainWindow) -> None:
+    """Show files the desktop asks us to open in ``window`` (for as long as it lives)."""
+    if isinstance(app, SceneMakerApplication):
+        if app.last_opened:
+            window.open_from_desktop(app.last_opened)
+        app.file_opened.connect(window.open_from_desktop)
+
+
 def make_app() -> QApplication:
     app = QApplication.instance()
     if app is None:
         # Fusion from the start (every theme is drawn for it): switching later costs a
         # second style and, asked from Python, the QStyle enums.
-        app = QApplication([*sys.argv[:1], "-style", "Fusion"])
+        app = SceneMakerApplication([*sys.argv[:1], "-style", "Fusion"])
         app.setProperty(FUSION_PROPERTY, True)
     app.setApplicationName("SceneMaker")
     app.setApplicationDisplayName("SceneMaker")
@@ -106,6 +137,7 @@ def run_app(image: str | None = None) -> int:
     arm_smoke_quit(window)
     if image:
         window.load_image(Path(image))
+    open_files_in(app, window)
     with close_on_signals(app, window):
         code = app.exec()
     if not window.shutdown_clean:

@@ -278,6 +278,12 @@ class MainWindow(SessionActions, QMainWindow):
         else:
             self._pending_image = Path(path)
 
+    def open_from_desktop(self, path: str) -> None:
+        """A file the desktop asked us to open (see gui.app.SceneMakerApplication)."""
+        self.load_image(Path(path))
+        self.raise_()
+        self.activateWindow()
+
     def paste(self) -> None:
         mime = QApplication.clipboard().mimeData()
         if mime is None or not self.studio_page.drop_zone.accept_mime(mime):

@@ -16,11 +16,13 @@ HERE = Path(__file__).resolve().parent
 
 # Messages Qt prints about the machine rather than about our code: no VA-API/pipewire
 # libraries to load and no GPU for QtMultimedia's frame conversion in a headless box, and
-# the offscreen platform plugin's note that it cannot pass size hints to a window manager.
+# the offscreen platform plugin's notes that it has no window manager to pass size hints to
+# or to raise a window with.
 PLATFORM_NOISE = (
     r"Couldn't (load|resolve) .*(library|symbols)",
     r".*No RHI backend.*",
     r"This plugin does not support propagateSizeHints\(\)",
+    r"This plugin does not support raise\(\)",
 )
 
 
@@ -30,6 +32,14 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         if HERE in Path(str(item.fspath)).resolve().parents:
             item.add_marker(pytest.mark.qt_log_level_fail("WARNING"))
             item.add_marker(pytest.mark.qt_log_ignore(*PLATFORM_NOISE, extend=True))
+
+
+@pytest.fixture(scope="session")
+def qapp_cls():
+    """The app's own QApplication class (it handles files opened from the desktop)."""
+    from scenemaker_desktop.gui.app import SceneMakerApplication
+
+    return SceneMakerApplication
 
 
 @pytest.fixture(autouse=True)

@@ -148,3 +148,34 @@ def test_about_box_shows_the_one_version_number(qtbot, window, monkeypatch):
     monkeypatch.setattr(QMessageBox, "about", lambda parent, title, text: shown.append(text))
     window.about_action.trigger()
     assert shown and f"SceneMaker {__version__}" in shown[0]
+
+
+def test_a_file_opened_from_the_desktop_loads_into_the_window(qtbot, qapp, window, sample_image):
+    # macOS Finder's "Open With" and the Dock send FileOpen to the application object.
+    from PySide6.QtGui import QFileOpenEvent
+    from PySide6.QtWidgets import QApplication
+
+    from scenemaker_desktop.gui.app import SceneMakerApplication, open_files_in
+
+    assert isinstance(qapp, SceneMakerApplication)
+    open_files_in(qapp, window)
+
+    QApplication.sendEvent(qapp, QFileOpenEvent(str(sample_image)))
+
+    qtbot.waitUntil(lambda: window.studio_page.image == sample_image, timeout=WAIT_MS)
+    assert qapp.last_opened == str(sample_image)
+
+
+def test_a_file_opened_at_launch_waits_for_the_window(qtbot, qapp, themed, studio, sample_image):
+    from PySide6.QtGui import QFileOpenEvent
+    from PySide6.QtWidgets import QApplication
+
+    from scenemaker_desktop.gui.app import open_files_in
+
+    QApplication.sendEvent(qapp, QFileOpenEvent(str(sample_image)))  # no window yet
+    window = MainWindow(studio)
+    qtbot.addWidget(window)
+    open_files_in(qapp, window)
+
+    qtbot.waitUntil(lambda: window.studio_page.image == sample_image, timeout=WAIT_MS)
+    window.close()
