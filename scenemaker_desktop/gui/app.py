@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEvent, QObject, QTimer, Signal
+from PySide6.QtCore import QEvent, QLoggingCategory, QObject, QTimer, Signal
 from PySide6.QtWidgets import QApplication
 
 from scenemaker_desktop import __version__
@@ -31,6 +31,16 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 SIGNAL_TICK_MS = 100
+# Qt Multimedia's notes on optional system libraries it did not find (VA-API, PipeWire, a
+# hardware decoder) and its FFmpeg chatter: noise in an artist's terminal, not faults.
+# QT_LOGGING_RULES, which Qt reads after these, turns any of them back on.
+QUIET_LOGGING = "\n".join(
+    (
+        "qt.multimedia.symbolsresolver=false",
+        "qt.multimedia.playbackengine.codec=false",
+        "qt.multimedia.*.info=false",
+    )
+)
 
 
 class _CrashRelay(QObject):
@@ -87,6 +97,7 @@ def make_app() -> QApplication:
     if app is None:
         # Fusion from the start (every theme is drawn for it): switching later costs a
         # second style and, asked from Python, the QStyle enums.
+        QLoggingCategory.setFilterRules(QUIET_LOGGING)
         app = SceneMakerApplication([*sys.argv[:1], "-style", "Fusion"])
         app.setProperty(FUSION_PROPERTY, True)
     app.setApplicationName("SceneMaker")

@@ -179,3 +179,24 @@ def test_a_file_opened_at_launch_waits_for_the_window(qtbot, qapp, themed, studi
 
     qtbot.waitUntil(lambda: window.studio_page.image == sample_image, timeout=WAIT_MS)
     window.close()
+
+
+def test_the_app_starts_without_multimedia_chatter_on_stderr(home: Path):
+    # The player is set up right after start-up; its notes on missing VA-API and PipeWire
+    # libraries and its FFmpeg banner are not for the artist's terminal.
+    env = {
+        **os.environ,
+        "SCENEMAKER_HOME": str(home),
+        "QT_QPA_PLATFORM": "offscreen",
+        "SCENEMAKER_SMOKE_QUIT_MS": "1500",
+    }
+    env.pop("QT_LOGGING_RULES", None)
+    app = subprocess.run(
+        [sys.executable, "-m", "scenemaker_desktop", "gui"],
+        cwd=REPO, env=env, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+
+    assert app.returncode == 0, app.stderr[-2000:]
+    assert "window shown" in app.stderr
+    for chatter in ("qt.multimedia.symbolsresolver", "Using Qt multimedia with FFmpeg"):
+        assert chatter not in app.stderr
