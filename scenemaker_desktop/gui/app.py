@@ -95,9 +95,9 @@ def open_files_in(app: QApplication, window: MainWindow) -> None:
 def make_app() -> QApplication:
     app = QApplication.instance()
     if app is None:
+        QLoggingCategory.setFilterRules(QUIET_LOGGING)
         # Fusion from the start (every theme is drawn for it): switching later costs a
         # second style and, asked from Python, the QStyle enums.
-        QLoggingCategory.setFilterRules(QUIET_LOGGING)
         app = SceneMakerApplication([*sys.argv[:1], "-style", "Fusion"])
         app.setProperty(FUSION_PROPERTY, True)
     app.setApplicationName("SceneMaker")
