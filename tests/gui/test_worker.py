@@ -19,11 +19,11 @@ def test_results_and_errors_arrive_on_the_gui_thread(qtbot, qapp):
     def on_gui_thread() -> bool:
         return threading.current_thread() is gui_thread
 
+    def fail() -> None:
+        raise SceneMakerError("no such session")
+
     runner.submit(lambda: 6 * 7, lambda v: got.append(("ok", v, on_gui_thread())))
-    runner.submit(
-        lambda: (_ for _ in ()).throw(SceneMakerError("no such session")),
-        on_error=lambda e: got.append(("error", str(e), on_gui_thread())),
-    )
+    runner.submit(fail, on_error=lambda e: got.append(("error", str(e), on_gui_thread())))
     qtbot.waitUntil(lambda: len(got) == 2, timeout=WAIT_MS)
 
     assert sorted(got) == [("error", "no such session", True), ("ok", 42, True)]
