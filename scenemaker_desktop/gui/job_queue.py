@@ -26,7 +26,7 @@ from scenemaker_desktop.engine.events import (
     ProgressEvent,
     RunnerEvent,
 )
-from scenemaker_desktop.engine.sessions.model import Session, SessionStatus
+from scenemaker_desktop.engine.sessions.model import Session
 from scenemaker_desktop.engine.studio import Studio
 from scenemaker_desktop.gui.job_process import (
     create_session_process,
@@ -41,6 +41,9 @@ MAX_THREADS = 8
 
 
 class JobStatus(enum.Enum):
+    """A session's status, plus PREPARING: a job exists before its session folder does.
+    The values are the session's, so a session status converts by value."""
+
     PREPARING = "preparing"
     QUEUED = "queued"
     RUNNING = "running"
@@ -61,16 +64,6 @@ class JobStatus(enum.Enum):
     @property
     def label(self) -> str:
         return self.value.capitalize()
-
-
-_FROM_SESSION = {
-    SessionStatus.QUEUED: JobStatus.QUEUED,
-    SessionStatus.RUNNING: JobStatus.RUNNING,
-    SessionStatus.COMPLETED: JobStatus.COMPLETED,
-    SessionStatus.FAILED: JobStatus.FAILED,
-    SessionStatus.CANCELLED: JobStatus.CANCELLED,
-    SessionStatus.INTERRUPTED: JobStatus.INTERRUPTED,
-}
 
 
 @dataclass(eq=False)
@@ -295,7 +288,7 @@ class JobQueue(QObject):
         return in_child
 
     def _ended(self, job: Job, session: Session) -> None:
-        job.status = _FROM_SESSION.get(session.status, JobStatus.FAILED)
+        job.status = JobStatus(session.status.value)  # every session status is a job status
         job.error = session.error
         job.cost_usd = session.cost_usd
         job.eta_seconds, job.queue_position = None, None

@@ -1,17 +1,16 @@
-"""What the window needs before its first paint: theme and geometry, read with json alone.
+"""What the window needs before its first paint: theme and geometry from the settings file.
 
-Loading the engine's Settings pulls in the rest of the engine, which would delay
-the first paint; the window frame only needs a few strings from the same file.
-The full Settings load happens right after the frame is on screen
-(MainWindow.attach).
+Only the settings module is loaded here (json and dataclasses); the rest of the
+engine (session store, backends) waits until the frame is on screen
+(MainWindow.attach builds the Studio).
 """
 
 from __future__ import annotations
 
-import json
 from typing import NamedTuple
 
 from scenemaker_desktop.engine.paths import AppPaths
+from scenemaker_desktop.engine.settings import Settings
 
 
 class StartupPrefs(NamedTuple):
@@ -24,12 +23,5 @@ class StartupPrefs(NamedTuple):
 
 def peek() -> StartupPrefs:
     """The prefs from the settings file; defaults for whatever is missing or odd."""
-    try:
-        raw = json.loads(AppPaths.from_environment().settings_file.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return StartupPrefs()
-    if not isinstance(raw, dict):
-        return StartupPrefs()
-    return StartupPrefs(
-        **{name: raw[name] for name in StartupPrefs._fields if isinstance(raw.get(name), str)}
-    )
+    settings = Settings.load(AppPaths.from_environment().settings_file)
+    return StartupPrefs(settings.theme, settings.window_geometry, settings.system_theme)

@@ -18,6 +18,14 @@ def _last_json(stdout: str) -> dict:
     return json.loads(stdout.strip().splitlines()[-1])
 
 
+def _one_tiny_session(run_cli, image: Path) -> dict:
+    """``generate --json`` of one short Local Preview chain: its report."""
+    done = run_cli(
+        "generate", str(image), "--action", "drift", "--chains", "1", *TINY_LOCAL, "--json"
+    )
+    return _last_json(done.stdout)
+
+
 def test_generate_json_reports_a_completed_session(run_cli, sample_image, home):
     done = run_cli(
         "generate",
@@ -59,18 +67,7 @@ def test_the_readme_example_finishes_offline_with_exact_frame_count(run_cli, sam
 
 
 def test_sessions_show_and_delete_follow_the_contract(run_cli, sample_image):
-    made = _last_json(
-        run_cli(
-            "generate",
-            str(sample_image),
-            "--action",
-            "drift",
-            "--chains",
-            "1",
-            *TINY_LOCAL,
-            "--json",
-        ).stdout
-    )
+    made = _one_tiny_session(run_cli, sample_image)
     session_id = made["session_id"]
     listed = _last_json(run_cli("sessions", "--json").stdout)
     assert [row["id"] for row in listed["sessions"]] == [session_id]
@@ -85,18 +82,7 @@ def test_sessions_show_and_delete_follow_the_contract(run_cli, sample_image):
 
 
 def test_resume_of_a_completed_session_reports_it_unchanged(run_cli, sample_image):
-    made = _last_json(
-        run_cli(
-            "generate",
-            str(sample_image),
-            "--action",
-            "drift",
-            "--chains",
-            "1",
-            *TINY_LOCAL,
-            "--json",
-        ).stdout
-    )
+    made = _one_tiny_session(run_cli, sample_image)
     again = run_cli("resume", made["session_id"], "--json")
     assert again.returncode == 0
     assert _last_json(again.stdout)["final_video"] == made["final_video"]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import fal_client.client as fal_module
@@ -32,12 +31,6 @@ from tests.fakes.fal_jobs import JobPlan
 from tests.fakes.fal_schemas import SCHEMAS
 from tests.fakes.fal_server import FakeFal
 from tests.fakes.fal_validation import validate
-
-
-@pytest.fixture
-def fake(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeFal]:
-    with fal_fake(monkeypatch) as server:
-        yield server
 
 
 @pytest.mark.parametrize("model", CLOUD_MODELS)

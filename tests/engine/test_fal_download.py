@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -20,19 +19,12 @@ from tests.engine.fal_support import (
     KEY,
     InThread,
     Progress,
-    fal_fake,
     make_job,
     messages_of,
     wait_for,
 )
 from tests.fakes.fal_server import FakeFal
 from tests.fakes.loopback import Fault
-
-
-@pytest.fixture
-def fake(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeFal]:
-    with fal_fake(monkeypatch) as server:
-        yield server
 
 
 def submitted(tmp_path: Path, limits: FalLimits = FAST) -> tuple[FalGenerator, ClipJob, str]:

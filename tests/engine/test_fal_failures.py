@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -29,12 +28,6 @@ from tests.fakes.fal_server import FakeFal, ingress_fault
 from tests.fakes.loopback import Fault
 
 KEY_REJECTED = "fal key rejected (401): check it in Settings or FAL_KEY"
-
-
-@pytest.fixture
-def fake(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeFal]:
-    with fal_fake(monkeypatch) as server:
-        yield server
 
 
 def fails(call, *args) -> GenerationError:

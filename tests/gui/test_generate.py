@@ -134,3 +134,9 @@ def test_an_engine_notice_is_shown_on_its_running_job(qtbot, window):
         window.queue._on_event((job.id, NoticeEvent("s", "OpenAI answered 503; using offline")))
     assert job.operation == "Note: OpenAI answered 503; using offline"
     window.queue.jobs.remove(job)
+
+
+def test_every_session_status_is_a_job_status():
+    assert {JobStatus(status.value).value for status in SessionStatus} == {
+        status.value for status in SessionStatus
+    }
