@@ -144,12 +144,14 @@ def run_app(image: str | None = None) -> int:
     prefs = startup_prefs.peek()
     apply_theme(app, prefs.theme, system=prefs.system_theme or "light")
     window = MainWindow.starting(prefs)
-    window.show()
-    arm_smoke_quit(window)
-    if image:
-        window.load_image(Path(image))
-    open_files_in(app, window)
+    # Signals are handled before the window shows: a SIGTERM the moment it appears (or is
+    # announced in smoke mode) must close it like the user would, not kill the process.
     with close_on_signals(app, window):
+        window.show()
+        arm_smoke_quit(window)
+        if image:
+            window.load_image(Path(image))
+        open_files_in(app, window)
         code = app.exec()
     if not window.shutdown_clean:
         # A worker did not stop in time; the thread pool's destructor would wait for it

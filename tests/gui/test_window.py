@@ -200,3 +200,27 @@ def test_the_app_starts_without_multimedia_chatter_on_stderr(home: Path):
     assert "window shown" in app.stderr
     for chatter in ("qt.multimedia.symbolsresolver", "Using Qt multimedia with FFmpeg"):
         assert chatter not in app.stderr
+
+
+def test_sigterm_the_moment_the_window_is_announced_still_closes_cleanly(home: Path):
+    # The window's announcement (smoke mode) comes right after show(): the signal handlers
+    # must already be in place then, or SIGTERM kills the process instead of closing it.
+    env = {
+        **os.environ,
+        "SCENEMAKER_HOME": str(home),
+        "QT_QPA_PLATFORM": "offscreen",
+        "SCENEMAKER_SMOKE_QUIT_MS": "120000",
+    }
+    app = subprocess.Popen(
+        [sys.executable, "-m", "scenemaker_desktop", "gui"],
+        cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        for line in app.stderr:
+            if "window shown" in line:
+                app.send_signal(signal.SIGTERM)
+                break
+        assert app.wait(timeout=60) == 0
+    finally:
+        if app.poll() is None:
+            app.kill()
