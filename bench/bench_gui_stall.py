@@ -35,7 +35,7 @@ os.environ.setdefault("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
 
 from PySide6.QtCore import QElapsedTimer, QEventLoop, Qt, QTimer
 
-from scenemaker_desktop.engine.studio import Studio
+from scenemaker_desktop.engine.facade import Engine
 from scenemaker_desktop.gui.app import make_app
 from scenemaker_desktop.gui.main_window import MainWindow
 from scenemaker_desktop.gui.theme import apply_theme
@@ -107,10 +107,10 @@ print(json.dumps(gaps[1:]))
 """
 
 
-def machine_floor(studio: Studio) -> tuple[list[float], float]:
+def machine_floor(engine: Engine) -> tuple[list[float], float]:
     """Ticks of a bare event loop in another process while two sessions render headless."""
     from scenemaker_desktop.engine.catalog import build_request
-    from scenemaker_desktop.gui.job_process import own_process_group, worker_command
+    from scenemaker_desktop.engine.worker_process import own_process_group, worker_command
 
     ticker = subprocess.Popen(
         [sys.executable, "-c", _FLOOR], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
@@ -119,9 +119,9 @@ def machine_floor(studio: Studio) -> tuple[list[float], float]:
     workers = []
     started = time.monotonic()
     for action in ("slow push in toward the lighthouse", "a gentle pan along the shore"):
-        session = studio.new_session(SAMPLE, build_request("local", action, 3, PARAMS))
+        session = engine.create_session(SAMPLE, build_request("local", action, 3, PARAMS))
         workers.append(subprocess.Popen(
-            worker_command(studio.store.root, "run", session.id),
+            worker_command(engine.sessions_dir, "run", session.id),
             stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, **own_process_group(),
         ))  # fmt: skip
     for worker in workers:
@@ -165,9 +165,9 @@ def queue_jobs(window: MainWindow) -> None:
 def main() -> int:
     app = make_app()
     apply_theme(app, "dark")
-    studio = Studio.from_environment()
-    floor, floor_seconds = machine_floor(studio)
-    window = MainWindow(studio)
+    engine = Engine.from_environment()
+    floor, floor_seconds = machine_floor(engine)
+    window = MainWindow(engine)
     window.resize(1480, 920)
     window.show()
     window.load_image(SAMPLE)

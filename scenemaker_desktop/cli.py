@@ -1,24 +1,22 @@
-"""``scenemaker``: the headless front of the engine (DESIGN §2 commands).
+"""``scenemaker``: the headless front of the engine.
 
-Every command prints one clear line on error (traceback only with --debug)
-and, with --json, ends stdout with one JSON object.
+The commands and their --json shapes are a contract (docs/ARCHITECTURE.md,
+"Contracts kept"). Every command prints one clear line on error (traceback
+only with --debug) and, with --json, ends stdout with one JSON object.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import os
 import sys
 from collections.abc import Sequence
-from typing import Any
 
 from scenemaker_desktop import __version__
+from scenemaker_desktop.cli_output import EXIT_CANCELLED, EXIT_FAILED, EXIT_OK
 from scenemaker_desktop.engine.errors import SceneMakerError
 from scenemaker_desktop.frozen import WORKER_COMMAND, prepare_frozen_environment
-
-EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_CANCELLED = 0, 1, 2, 130
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -59,7 +57,7 @@ def build_parser() -> argparse.ArgumentParser:
     prompt = commands.add_parser("prompt", help="write the per-chain prompts for an action")
     prompt.add_argument("--action", required=True)
     prompt.add_argument("--image", help="analyse this image first")
-    prompt.add_argument("--chains", type=int, default=3)
+    prompt.add_argument("--chains", type=int, help="how many chains (default: the catalog's)")
     for field in ("theme", "background", "main-subject", "tone-and-color"):
         prompt.add_argument(f"--{field}", default="")
     _add_json(prompt)
@@ -80,11 +78,6 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _add_json(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="end with one JSON object on stdout")
-
-
-def print_json(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, ensure_ascii=False) + "\n")
-    sys.stdout.flush()
 
 
 def main(argv: Sequence[str] | None = None) -> int:

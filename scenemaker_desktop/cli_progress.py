@@ -15,6 +15,7 @@ from scenemaker_desktop.engine.events import (
     ProgressEvent,
     RunnerEvent,
     SessionFinishedEvent,
+    Step,
 )
 
 LOG_REPEAT_SECONDS = 5.0
@@ -27,7 +28,7 @@ class ProgressPrinter:
     def __init__(self, stream=None) -> None:
         self.stream = stream or sys.stderr
         self.live = bool(getattr(self.stream, "isatty", lambda: False)())
-        self._last_operation = ""
+        self._last_step: Step | None = None
         self._last_time = 0.0
 
     def __call__(self, event: RunnerEvent) -> None:
@@ -53,9 +54,9 @@ class ProgressPrinter:
             return
         # In a log, a new step prints at once; repeats of a step (frame counts, fal log
         # lines) at most every few seconds, so a long cloud job stays readable.
-        step = _step_of(event.operation)
-        if step != self._last_operation or now - self._last_time >= LOG_REPEAT_SECONDS:
-            self._last_operation, self._last_time = step, now
+        new_step = not event.step.same_step(self._last_step)
+        if new_step or now - self._last_time >= LOG_REPEAT_SECONDS:
+            self._last_step, self._last_time = event.step, now
             self.stream.write(text + "\n")
             self.stream.flush()
 
@@ -63,13 +64,6 @@ class ProgressPrinter:
         prefix = "\r\033[K" if self.live else ""
         self.stream.write(prefix + text + "\n")
         self.stream.flush()
-
-
-def _step_of(operation: str) -> str:
-    # "Chain 1/3: Rendering frame 40/120" and "Chain 1/3: Rendering frame 60/120" are one
-    # step, as are two fal log lines of the same chain: label plus the message's first word.
-    label, _, message = operation.partition(": ")
-    return f"{label}: {message.split(' ')[0]}" if message else label
 
 
 @contextlib.contextmanager

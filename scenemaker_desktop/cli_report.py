@@ -2,47 +2,44 @@
 
 from __future__ import annotations
 
-import importlib.util
-import subprocess
 from typing import Any
 
 from scenemaker_desktop import __version__
-from scenemaker_desktop.cli import print_json
-from scenemaker_desktop.engine.catalog import MODELS, SESSION_PARAMS, build_request, estimate_cost
-from scenemaker_desktop.engine.errors import SceneMakerError
-from scenemaker_desktop.engine.media.ffmpeg_bin import ffmpeg_exe
+from scenemaker_desktop.cli_output import print_json
+from scenemaker_desktop.engine.catalog import MODELS, SESSION_PARAMS, estimate_cost, validate_setup
+from scenemaker_desktop.engine.facade import Engine
+from scenemaker_desktop.engine.health import Health
 from scenemaker_desktop.engine.sessions.model import Session
-from scenemaker_desktop.engine.sessions.store import SessionListing, SessionStore
-from scenemaker_desktop.engine.studio import Studio
+from scenemaker_desktop.engine.sessions.store import SessionListing
 
 
-def _absolute(store: SessionStore, session: Session, relative: str | None) -> str | None:
-    path = store.path_of(session, relative)
+def _absolute(engine: Engine, session: Session, relative: str | None) -> str | None:
+    path = engine.path_of(session, relative)
     return str(path) if path is not None else None
 
 
-def session_result(store: SessionStore, session: Session) -> dict[str, Any]:
-    """The --json object of generate/resume (DESIGN §2), with absolute paths."""
+def session_result(engine: Engine, session: Session) -> dict[str, Any]:
+    """The --json object of generate/resume (a contract), with absolute paths."""
     return {
         "session_id": session.id,
         "status": session.status.value,
-        "final_video": _absolute(store, session, session.final_video),
+        "final_video": _absolute(engine, session, session.final_video),
         "chains": [
             {
                 "index": chain.index,
                 "status": chain.status.value,
-                "video": _absolute(store, session, chain.video),
+                "video": _absolute(engine, session, chain.video),
                 "prompt": chain.prompt,
             }
             for chain in session.chains
         ],
         "cost_usd": session.cost_usd,
         "error": session.error,
-        "folder": str(store.folder(session.id)),
+        "folder": str(engine.session_folder(session.id)),
     }
 
 
-def _summary(store: SessionStore, listing: SessionListing) -> dict[str, Any]:
+def _summary(engine: Engine, listing: SessionListing) -> dict[str, Any]:
     session = listing.session
     if session is None:
         return {"id": listing.id, "status": "damaged", "error": listing.damaged_reason}
@@ -54,19 +51,19 @@ def _summary(store: SessionStore, listing: SessionListing) -> dict[str, Any]:
         "chains": len(session.chains),
         "completed_chains": session.completed_chains,
         "cost_usd": session.cost_usd,
-        "action": session.request.get("action", ""),
-        "final_video": _absolute(store, session, session.final_video),
+        "action": session.request.action,
+        "final_video": _absolute(engine, session, session.final_video),
         "error": session.error,
     }
 
 
-def print_sessions(store: SessionStore, listings: list[SessionListing], as_json: bool) -> None:
-    rows = [_summary(store, listing) for listing in listings]
+def print_sessions(engine: Engine, listings: list[SessionListing], as_json: bool) -> None:
+    rows = [_summary(engine, listing) for listing in listings]
     if as_json:
         print_json({"sessions": rows})
         return
     if not rows:
-        print(f"no sessions yet in {store.root}")
+        print(f"no sessions yet in {engine.sessions_dir}")
     for row in rows:
         if row["status"] == "damaged":
             print(f"{row['id']}  damaged    {row['error']}")
@@ -78,27 +75,26 @@ def print_sessions(store: SessionStore, listings: list[SessionListing], as_json:
         )
 
 
-def print_session(store: SessionStore, session: Session, as_json: bool) -> None:
+def print_session(engine: Engine, session: Session, as_json: bool) -> None:
+    folder = engine.session_folder(session.id)
     if as_json:
-        data = session.to_dict()
-        data["folder"] = str(store.folder(session.id))
-        print_json(data)
+        print_json({**session.to_dict(), "folder": str(folder)})
         return
     print(f"session   {session.id} ({session.status.value})")
-    print(f"folder    {store.folder(session.id)}")
-    print(f"model     {session.model}   action: {session.request.get('action', '')}")
+    print(f"folder    {folder}")
+    print(f"model     {session.model}   action: {session.request.action}")
     print(f"cost      ${session.cost_usd:.2f}")
     if session.error:
         print(f"error     {session.error}")
     for chain in session.chains:
         print(f"chain {chain.index + 1:>2}  {chain.status.value:<10} {chain.video or '-'}")
-    print(f"final     {_absolute(store, session, session.final_video) or '-'}")
+    print(f"final     {_absolute(engine, session, session.final_video) or '-'}")
 
 
 def models_report(as_json: bool) -> None:
     rows = []
     for spec in MODELS:
-        default_cost = estimate_cost(build_request(spec.id, "preview", 1))
+        default_cost = estimate_cost(validate_setup(spec.id))
         rows.append(
             {
                 "id": spec.id,
@@ -125,8 +121,39 @@ def models_report(as_json: bool) -> None:
             print(f"    {param['key']:<24} default {param['default']!r:<12} {allowed}")
 
 
-def health_report(studio: Studio, as_json: bool) -> bool:
-    checks = {
+def health_report(health: Health, as_json: bool) -> bool:
+    """Print ``health``; True when everything Local Preview needs is there."""
+    report = _health_json(health)
+    if as_json:
+        print_json(report)
+        return health.ok
+    for service, key in report["keys"].items():
+        print(
+            f"{service + ' key':<12} "
+            + (f"configured ({key['where']})" if key["configured"] else "not set")
+        )
+    ffmpeg = health.ffmpeg
+    print(f"{'ffmpeg':<12} {'ok' if ffmpeg.found else 'MISSING'} {ffmpeg.version or ffmpeg.error}")
+    storage = health.storage
+    print(
+        f"{'sessions':<12} {'ok' if storage.writable else 'NOT WRITABLE'} {storage.path} "
+        f"{storage.error or ''}"
+    )
+    print(f"{'model':<12} {health.default_model} (default)")
+    return health.ok
+
+
+def _health_json(health: Health) -> dict[str, Any]:
+    ffmpeg, storage = health.ffmpeg, health.storage
+    ffmpeg_json: dict[str, Any] = {"ok": ffmpeg.found}
+    if ffmpeg.found:
+        ffmpeg_json.update(path=ffmpeg.path, version=ffmpeg.version)
+    else:
+        ffmpeg_json.update(error=ffmpeg.error)
+    storage_json: dict[str, Any] = {"ok": storage.writable, "path": str(storage.path)}
+    if storage.error:
+        storage_json["error"] = storage.error
+    return {
         "version": __version__,
         "keys": {
             service: {
@@ -134,51 +161,11 @@ def health_report(studio: Studio, as_json: bool) -> bool:
                 "source": info.source.value,
                 "where": info.where,
             }
-            for service, info in ((s, studio.secrets.info(s)) for s in ("fal", "openai"))
+            for service, info in health.keys.items()
         },
-        "ffmpeg": _ffmpeg_check(),
-        "sessions_dir": _storage_check(studio),
-        "gui": {"ok": importlib.util.find_spec("PySide6") is not None},
-        "default_model": studio.default_model(),
+        "ffmpeg": ffmpeg_json,
+        "sessions_dir": storage_json,
+        "gui": {"ok": health.gui_available},
+        "default_model": health.default_model,
+        "ok": health.ok,
     }
-    healthy = checks["ffmpeg"]["ok"] and checks["sessions_dir"]["ok"]
-    checks["ok"] = healthy
-    if as_json:
-        print_json(checks)
-        return healthy
-    for service, key in checks["keys"].items():
-        print(
-            f"{service + ' key':<12} "
-            + (f"configured ({key['where']})" if key["configured"] else "not set")
-        )
-    ffmpeg = checks["ffmpeg"]
-    print(
-        f"{'ffmpeg':<12} {'ok' if ffmpeg['ok'] else 'MISSING'} "
-        f"{ffmpeg.get('version') or ffmpeg.get('error', '')}"
-    )
-    storage = checks["sessions_dir"]
-    print(
-        f"{'sessions':<12} {'ok' if storage['ok'] else 'NOT WRITABLE'} {storage['path']} "
-        f"{storage.get('error', '')}"
-    )
-    print(f"{'model':<12} {checks['default_model']} (default)")
-    return healthy
-
-
-def _ffmpeg_check() -> dict[str, Any]:
-    try:
-        exe = ffmpeg_exe()
-        out = subprocess.run([exe, "-version"], capture_output=True, text=True, timeout=20)
-        version = out.stdout.split("\n")[0].split(" Copyright")[0]
-        return {"ok": out.returncode == 0, "path": exe, "version": version}
-    except (SceneMakerError, OSError, subprocess.SubprocessError) as exc:
-        return {"ok": False, "error": str(exc)}
-
-
-def _storage_check(studio: Studio) -> dict[str, Any]:
-    path = str(studio.store.root)
-    try:
-        studio.store.ensure_writable()
-        return {"ok": True, "path": path}
-    except SceneMakerError as exc:
-        return {"ok": False, "path": path, "error": str(exc)}

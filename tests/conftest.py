@@ -59,6 +59,14 @@ def sample_image() -> Path:
     return SAMPLE_IMAGE
 
 
+@pytest.fixture
+def engine(home: Path):
+    """The engine as a front makes it, in this test's home."""
+    from scenemaker_desktop.engine.facade import Engine
+
+    return Engine.from_environment()
+
+
 CliRunner = Callable[..., subprocess.CompletedProcess[str]]
 
 

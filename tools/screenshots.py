@@ -30,8 +30,9 @@ from PySide6.QtCore import QEventLoop, QTimer  # noqa: E402
 from PySide6.QtGui import QGuiApplication  # noqa: E402
 
 from scenemaker_desktop.engine.catalog import build_request  # noqa: E402
+from scenemaker_desktop.engine.facade import Engine  # noqa: E402
 from scenemaker_desktop.engine.sessions.model import SessionStatus  # noqa: E402
-from scenemaker_desktop.engine.studio import Studio  # noqa: E402
+from scenemaker_desktop.engine.sessions.store import SessionStore  # noqa: E402
 from scenemaker_desktop.gui.app import make_app  # noqa: E402
 from scenemaker_desktop.gui.main_window import MainWindow  # noqa: E402
 from scenemaker_desktop.gui.theme import apply_theme  # noqa: E402
@@ -65,18 +66,18 @@ def shoot(window: MainWindow, name: str) -> Path:
     return path
 
 
-def seed_history(studio: Studio) -> None:
+def seed_history(engine: Engine) -> None:
     """Two earlier sessions for the browser: one finished, one cut short by a crash."""
     small = {"resolution": "360p", "duration": 2, "fps": 12}
-    done = studio.new_session(
+    done = engine.create_session(
         SAMPLE, build_request("local", "a gentle pull out from the cliffs", 2, small)
     )
-    studio.runner().run(done.id)
-    crashed = studio.new_session(
+    engine.run_session(done.id)
+    crashed = engine.create_session(
         SAMPLE, build_request("local", "slow pan right along the shoreline", 4, small)
     )
-    crashed.status = SessionStatus.RUNNING
-    studio.store.save(crashed)
+    crashed.status = SessionStatus.RUNNING  # as a crashed app leaves it on disk
+    SessionStore(engine.sessions_dir).save(crashed)
 
 
 def set_form(window: MainWindow, model: str, chains: int, params: dict) -> None:
@@ -90,9 +91,9 @@ def set_form(window: MainWindow, model: str, chains: int, params: dict) -> None:
 def main() -> int:
     OUT.mkdir(parents=True, exist_ok=True)
     app = make_app()
-    studio = Studio.from_environment()
+    engine = Engine.from_environment()
     apply_theme(app, "dark")
-    window = MainWindow(studio)
+    window = MainWindow(engine)
     window.setGeometry(0, 0, WIDTH, HEIGHT)
     window.show()
     spin(800)
@@ -130,7 +131,7 @@ def main() -> int:
     player.media.pause()
     shoot(window, "04-finished")
 
-    seed_history(studio)
+    seed_history(engine)
     window.show_sessions()
     wait_until(lambda: window.browser.table.topLevelItemCount() == 4, "the session list")
     shoot(window, "05-sessions")

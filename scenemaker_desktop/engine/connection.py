@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from scenemaker_desktop.engine.errors import SceneMakerError
+from scenemaker_desktop.engine.secrets import service_named
 
 log = logging.getLogger(__name__)
 
@@ -21,7 +22,6 @@ CHECKERS = {
     "fal": ("scenemaker_desktop.engine.backends.fal", "the fal backend"),
     "openai": ("scenemaker_desktop.engine.vision.openai_client", "the OpenAI client"),
 }
-SERVICE_NAMES = {"fal": "fal", "openai": "OpenAI"}
 
 
 @dataclass(frozen=True)
@@ -48,7 +48,7 @@ def check_connection(service: str, key: str | None, model: str | None = None) ->
     ``model`` (OpenAI only) is the model the user picked, so the check also says
     whether that model is available to the key.
     """
-    name = SERVICE_NAMES[service]
+    name = service_named(service).name
     if not key:
         return ConnectionCheck(service, False, f"no {name} key set")
     checker = find_checker(service)

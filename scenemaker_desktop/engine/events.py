@@ -1,12 +1,44 @@
-"""What a running session reports. Values only, safe to hand across threads."""
+"""What a running session reports. Values only, safe to hand across threads and processes."""
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from scenemaker_desktop.engine.sessions.model import SessionStatus
+
+
+class Phase(enum.Enum):
+    """What a session is doing now; with the chain index it names one step of the run."""
+
+    ANALYSING = "analysing"
+    PROMPTING = "prompting"
+    QUEUED = "queued"
+    """Waiting in the cloud service's queue."""
+    GENERATING = "generating"
+    SEED_FRAME = "seed_frame"
+    CHAIN_DONE = "chain_done"
+    ASSEMBLING = "assembling"
+    DONE = "done"
+
+
+@dataclass(frozen=True)
+class Step:
+    """Where a run is, in a form code can compare (the display text is for people)."""
+
+    phase: Phase
+    chain_index: int | None = None
+    fraction: float | None = None
+    """How far the chain (or the assembly) is, 0..1, when known."""
+
+    def same_step(self, other: Step | None) -> bool:
+        """Two reports of one step differ only in how far it is."""
+        return other is not None and (self.phase, self.chain_index) == (
+            other.phase,
+            other.chain_index,
+        )
 
 
 @dataclass(frozen=True)
@@ -15,8 +47,8 @@ class ProgressEvent:
     overall: float
     """0..1 for the whole session."""
     operation: str
-    chain_index: int | None = None
-    chain_progress: float | None = None
+    """What is happening, in words for the user ("Chain 2/3: rendering frame 40/120")."""
+    step: Step
     queue_position: int | None = None
 
 
@@ -32,6 +64,8 @@ class ChainFinishedEvent:
 
 @dataclass(frozen=True)
 class SessionFinishedEvent:
+    """The run ended; everything a front needs to show the outcome without re-reading disk."""
+
     session_id: str
     status: SessionStatus
     final_video: Path | None

@@ -1,8 +1,9 @@
 """Input image intake: refuse what cannot be used, normalise what can.
 
 Every refusal is an ``InputImageError`` whose message is one line that names the
-file and the problem (DESIGN §2 "Input images"). Sizes are checked from the
-header before any pixel is decoded, so a decompression bomb is never expanded.
+file and the problem (the rules are in docs/ARCHITECTURE.md, "Contracts kept").
+Sizes are checked from the header before any pixel is decoded, so a
+decompression bomb is never expanded.
 """
 
 from __future__ import annotations

@@ -1,21 +1,16 @@
-"""Run one session in a child process and speak JSON lines, for the desktop app.
+"""A render worker: one session's intake or run in a child process, for the app and server.
 
-The app runs each job here instead of in one of its own threads: the runner's
-Pillow and ffmpeg work then never competes with the window for Python's GIL,
-and the child runs at a lower CPU priority, so the window stays smooth while
-chains render (see bench/bench_gui_stall.py).
+The front runs each job here instead of in one of its own threads: the runner's
+Pillow and ffmpeg work then never competes with the window (or the HTTP server)
+for Python's GIL, and the child runs at a lower CPU priority (see
+bench/bench_gui_stall.py).
 
-Commands: ``run SESSION_ID`` runs a session; ``create IMAGE --request JSON``
-makes a queued session (the intake's PNG encoding holds the GIL for a long
-while, so it too stays out of the app) and prints ``{"type": "created",
-"session_id": ...}``.
-
-Protocol of ``run``. stdout carries one JSON object per line: ``{"type": "progress" |
-"chain" | "finished" | "error", ...}`` (see ``event_to_json``). stdin takes
-commands, one per line: ``cancel`` (the user cancelled: the session ends
-``cancelled``) or ``close`` (the app is closing: the session ends
-``interrupted``). End of stdin counts as ``close``, so a crashed app never
-leaves a run behind.
+``create IMAGE --request JSON`` makes a queued session (the intake's PNG encoding
+holds the GIL for a long while, so it too stays out of the front) and says
+``SessionCreated``. ``run SESSION_ID`` runs a session and says every runner
+event. Both say ``WorkerFailed`` when they cannot. The messages, and the
+commands this process reads on stdin, are ``worker_protocol``'s: one per line.
+End of stdin counts as ``close``, so a crashed front never leaves a run behind.
 
 Run: python -m scenemaker_desktop.engine.run_worker [--sessions DIR] [--nice N] run SESSION_ID
 A packaged app has no ``python -m``: its own program takes the same arguments after the
@@ -31,93 +26,43 @@ import os
 import signal
 import sys
 import threading
-from dataclasses import asdict
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TextIO
 
 from scenemaker_desktop.engine.cancel import CancelToken
 from scenemaker_desktop.engine.errors import SceneMakerError
-from scenemaker_desktop.engine.events import (
-    ChainFinishedEvent,
-    NoticeEvent,
-    ProgressEvent,
-    RunnerEvent,
-    SessionFinishedEvent,
+from scenemaker_desktop.engine.worker_protocol import (
+    SessionCreated,
+    WorkerCommand,
+    WorkerFailed,
+    WorkerMessage,
+    encode,
 )
-from scenemaker_desktop.engine.sessions.interrupt import mark_interrupted
-from scenemaker_desktop.engine.sessions.model import SessionStatus
 
 EXIT_OK, EXIT_ERROR = 0, 1
-USAGE = (
-    "usage: python -m scenemaker_desktop.engine.run_worker SESSION_ID [--sessions DIR] [--nice N]"
-)
-_TYPES = {
-    ProgressEvent: "progress",
-    ChainFinishedEvent: "chain",
-    SessionFinishedEvent: "finished",
-    NoticeEvent: "notice",
-}
 
 
-def event_to_json(event: RunnerEvent) -> str:
-    data: dict[str, Any] = {"type": _TYPES[type(event)], **asdict(event)}
-    for key, value in data.items():
-        if isinstance(value, Path):
-            data[key] = str(value)
-        elif isinstance(value, SessionStatus):
-            data[key] = value.value
-    return json.dumps(data, ensure_ascii=False)
+def _listen(stream: TextIO, cancel: CancelToken) -> None:
+    """Fire the token from the commands on ``stream`` (run on a helper thread)."""
+    for line in stream:
+        command = line.strip()
+        if command == WorkerCommand.CANCEL.value:
+            cancel.cancel()
+        elif command == WorkerCommand.CLOSE.value:
+            cancel.interrupt()  # a user's cancel that came first stays a cancel
+    cancel.interrupt()  # the front went away
 
 
-def event_from_json(line: str) -> RunnerEvent | dict[str, Any]:
-    """The event a worker printed; an ``error`` line comes back as its dict."""
-    data = json.loads(line)
-    kind = data.pop("type")
-    if kind == "progress":
-        return ProgressEvent(**data)
-    if kind == "notice":
-        return NoticeEvent(**data)
-    if kind == "chain":
-        for key in ("video", "thumbnail", "seed_frame"):
-            data[key] = Path(data[key]) if data.get(key) else None
-        return ChainFinishedEvent(**data)
-    if kind == "finished":
-        data["status"] = SessionStatus(data["status"])
-        data["final_video"] = Path(data["final_video"]) if data.get("final_video") else None
-        return SessionFinishedEvent(**data)
-    return {"type": kind, **data}
+class _Output:
+    """Says messages on stdout, one whole line at a time from any thread."""
 
+    def __init__(self, out: TextIO) -> None:
+        self._out, self._lock = out, threading.Lock()
 
-class _Commands:
-    """Reads stdin on a helper thread and fires the cancel token."""
-
-    def __init__(self, stream: TextIO, cancel: CancelToken) -> None:
-        self.closing = threading.Event()
-        self._stream, self._cancel = stream, cancel
-        threading.Thread(target=self._read, name="commands", daemon=True).start()
-
-    def _read(self) -> None:
-        for line in self._stream:
-            command = line.strip()
-            if command == "close" and not self._cancel.cancelled:
-                self.closing.set()
-                self._cancel.interrupt()
-            if command == "cancel":
-                self._cancel.cancel()
-        if not self._cancel.cancelled:  # the app went away; a user's cancel stays a cancel
-            self.closing.set()
-            self._cancel.interrupt()
-
-
-def _emitter(out: TextIO):
-    lock = threading.Lock()
-
-    def emit(event: RunnerEvent) -> None:
-        with lock:
-            out.write(event_to_json(event) + "\n")
-            out.flush()
-
-    return emit
+    def __call__(self, message: WorkerMessage) -> None:
+        with self._lock:
+            self._out.write(encode(message) + "\n")
+            self._out.flush()
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -125,16 +70,16 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--sessions", type=Path, help="the sessions folder (default: settings)")
     parser.add_argument("--nice", type=int, default=0, help="lower this process's priority")
     commands = parser.add_subparsers(dest="command", required=True)
-    run = commands.add_parser("run", help="run a session, speaking JSON lines")
+    run = commands.add_parser("run", help="run a session, saying every event")
     run.add_argument("session_id")
-    create = commands.add_parser("create", help="make a queued session; print its id")
+    create = commands.add_parser("create", help="make a queued session; say its id")
     create.add_argument("image", type=Path)
     create.add_argument("--request", required=True, help="GenerationRequest.to_dict() as JSON")
     return parser
 
 
 def _lower_priority(nice: int) -> None:
-    # Renders should never make the window stutter: let the scheduler favour the app.
+    # Renders should never make the window stutter: let the scheduler favour the front.
     if not nice or not hasattr(os, "nice"):
         return
     with contextlib.suppress(OSError):
@@ -146,55 +91,38 @@ def _lower_priority(nice: int) -> None:
             Path("/proc/self/autogroup").write_text(str(nice))
 
 
-def _studio(sessions: Path | None):
-    from scenemaker_desktop.engine.sessions.store import SessionStore
-    from scenemaker_desktop.engine.studio import Studio
+def _engine(sessions: Path | None):
+    from scenemaker_desktop.engine.facade import Engine
 
-    studio = Studio.from_environment()
-    if sessions is not None:
-        studio.store = SessionStore(sessions)
-    return studio
+    return Engine.from_environment(sessions_dir=sessions)
 
 
-def _say(data: dict[str, Any]) -> None:
-    sys.stdout.write(json.dumps(data, ensure_ascii=False) + "\n")
-    sys.stdout.flush()
-
-
-def _create(args: argparse.Namespace) -> int:
-    """Session intake (image checks, PNG copy, thumbnail): heavy on the GIL, so not in the app."""
+def _create(args: argparse.Namespace, say: _Output) -> int:
     from scenemaker_desktop.engine.catalog import GenerationRequest
 
     request = GenerationRequest.from_dict(json.loads(args.request))
-    session = _studio(args.sessions).new_session(args.image, request)
-    _say({"type": "created", "session_id": session.id})
+    session = _engine(args.sessions).create_session(args.image, request)
+    say(SessionCreated(session.id))
     return EXIT_OK
 
 
-def _run(args: argparse.Namespace) -> int:
+def _run(args: argparse.Namespace, say: _Output) -> int:
     cancel = CancelToken()
-    commands = _Commands(sys.stdin, cancel)
-
-    def close(*_: object) -> None:  # a signal here means the app (or the OS) is closing
-        commands.closing.set()
-        cancel.interrupt()
-
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, close)
-    studio = _studio(args.sessions)
-    session = studio.runner(_emitter(sys.stdout), cancel).run(args.session_id)
-    if session.status is SessionStatus.CANCELLED and commands.closing.is_set():
-        mark_interrupted(studio.store, session.id)
+    threading.Thread(target=_listen, args=(sys.stdin, cancel), name="commands", daemon=True).start()
+    for sig in (signal.SIGINT, signal.SIGTERM):  # the front (or the OS) is closing
+        signal.signal(sig, lambda *_: cancel.interrupt())
+    _engine(args.sessions).run_session(args.session_id, say, cancel)
     return EXIT_OK
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     _lower_priority(args.nice)
+    say = _Output(sys.stdout)
     try:
-        return _create(args) if args.command == "create" else _run(args)
+        return _create(args, say) if args.command == "create" else _run(args, say)
     except SceneMakerError as exc:
-        _say({"type": "error", "message": str(exc)})
+        say(WorkerFailed(str(exc)))
         return EXIT_ERROR
 
 

@@ -22,8 +22,10 @@ from scenemaker_desktop.engine.events import (
     ChainFinishedEvent,
     EventSink,
     NoticeEvent,
+    Phase,
     ProgressEvent,
     SessionFinishedEvent,
+    Step,
     ignore_events,
 )
 from scenemaker_desktop.engine.sessions.model import (
@@ -34,12 +36,8 @@ from scenemaker_desktop.engine.sessions.model import (
     now_iso,
 )
 from scenemaker_desktop.engine.sessions.store import SessionStore
-from scenemaker_desktop.engine.vision.base import (
-    Analyser,
-    ImageAnalysis,
-    PromptContext,
-    PromptWriter,
-)
+from scenemaker_desktop.engine.vision.base import ImageAnalysis, PromptContext
+from scenemaker_desktop.engine.vision.service import Vision
 
 log = logging.getLogger(__name__)
 
@@ -54,8 +52,7 @@ class RunnerServices:
     """What a session needs from the outside world, chosen per request."""
 
     generator: Generator
-    analyser: Analyser
-    prompt_writer: PromptWriter
+    vision: Vision
 
 
 ServiceFactory = Callable[[GenerationRequest], RunnerServices]
@@ -87,7 +84,7 @@ class ChainRunner:
             try:
                 return run.execute()
             finally:
-                _close(run.services.generator)
+                run.services.generator.close()
 
     def _finished(self, session: Session) -> None:
         final = self.store.path_of(session, session.final_video)
@@ -104,7 +101,7 @@ class _SessionRun:
         self.store = runner.store
         self.session = session
         self.folder = self.store.folder(session.id)
-        self.request = GenerationRequest.from_dict(session.request)
+        self.request = session.request
         self.services = runner.services(self.request)
         self.cancel = runner.cancel
 
@@ -146,29 +143,30 @@ class _SessionRun:
 
     # -- steps -------------------------------------------------------------------------
 
-    def _progress(self, overall: float, operation: str, **extra: object) -> None:
-        self.runner.on_event(
-            ProgressEvent(self.session.id, min(max(overall, 0.0), 1.0), operation, **extra)
-        )
+    def _progress(
+        self, overall: float, operation: str, step: Step, queue_position: int | None = None
+    ) -> None:
+        overall = min(max(overall, 0.0), 1.0)
+        event = ProgressEvent(self.session.id, overall, operation, step, queue_position)
+        self.runner.on_event(event)
 
     def _analyse(self) -> None:
         if self.session.analysis:
             return
         self.cancel.raise_if_cancelled()
-        self._progress(0.0, "Analysing the image")
+        self._progress(0.0, "Analysing the image", Step(Phase.ANALYSING))
         typed = dict(self.request.analysis)
-        analyser = self.services.analyser
-        found = analyser.analyse(self.folder / self.session.input_image, self.request.action)
-        merged = {**found.to_dict(), **typed, "action_direction": self.request.action}
+        image = self.folder / self.session.input_image
+        found = self.services.vision.analyse(image, self.request.action)
+        merged = {**found.value.to_dict(), **typed, "action_direction": self.request.action}
         self.session.analysis = merged
-        self.session.analysis_source = analyser.name
-        self._notice(analyser)
+        self.session.analysis_source = found.source
+        self._notice(found.notice)
         self.store.save(self.session)
-        self._progress(_ANALYSIS_SHARE, "Image analysed")
+        self._progress(_ANALYSIS_SHARE, "Image analysed", Step(Phase.ANALYSING, fraction=1.0))
 
-    def _notice(self, service: object) -> None:
-        """Pass on what a fallback-capable service wants the user to know."""
-        message = str(getattr(service, "notice", "") or "")
+    def _notice(self, message: str) -> None:
+        """Record and pass on what the user should know (e.g. OpenAI failed, offline took over)."""
         if message:
             self.session.notices.append(message)
             self.runner.on_event(NoticeEvent(self.session.id, message))
@@ -184,7 +182,7 @@ class _SessionRun:
         label = f"Chain {chain.index + 1}/{total}"
         chain.status, chain.error, chain.started_at = ChainStatus.RUNNING, None, now_iso()
         self._progress(
-            start, f"{label}: writing the prompt", chain_index=chain.index, chain_progress=0.0
+            start, f"{label}: writing the prompt", Step(Phase.PROMPTING, chain.index, 0.0)
         )
         self._write_prompt(chain)
         result = self._generate(chain, label, start, width)
@@ -210,11 +208,11 @@ class _SessionRun:
                 seed_frame=self._seed_image(chain) if previous else None,
                 previous_prompts=[c.prompt for c in self.session.chains[: chain.index]],
             )
-            writer = self.services.prompt_writer
-            written = writer.write(context)
-            chain.prompt, chain.seed_description = written.prompt, written.seed_description
-            chain.prompt_source = writer.name
-            self._notice(writer)
+            written = self.services.vision.write(context)
+            chain.prompt = written.value.prompt
+            chain.seed_description = written.value.seed_description
+            chain.prompt_source = written.source
+            self._notice(written.notice)
         self.store.save(self.session)
 
     def _job(self, chain: Chain) -> ClipJob:
@@ -234,7 +232,6 @@ class _SessionRun:
             params=self.request.params,
             output=self.folder / CHAINS_DIR / f"chain_{chain.index + 1:02d}.mp4",
             continuation=continuation,
-            negative_prompt=str(self.request.params.get("negative_prompt", "")),
             action=self.request.action,
             num_chains=len(self.session.chains),
         )
@@ -242,18 +239,19 @@ class _SessionRun:
     def _generate(self, chain: Chain, label: str, start: float, width: float) -> ClipResult:
         generator = self.services.generator
         job = self._job(chain)
-        request_id = chain.fal_request_id if _is_remote(generator) else None
+        request_id = chain.fal_request_id if generator.remote else None
         if request_id is None:
             request_id = self._submit(chain, job)
 
         def report(progress: ClipProgress) -> None:
             fraction = progress.fraction or 0.0
+            queued = progress.queue_position is not None
+            phase = Phase.QUEUED if queued else Phase.GENERATING
             self._progress(
                 start + width * 0.9 * fraction,
                 f"{label}: {progress.message}",
-                chain_index=chain.index,
-                chain_progress=fraction,
-                queue_position=progress.queue_position,
+                Step(phase, chain.index, fraction),
+                progress.queue_position,
             )
 
         try:
@@ -274,7 +272,7 @@ class _SessionRun:
         cost = estimate_cost(self.request).per_clip_usd
         chain.cost_usd = round(chain.cost_usd + cost, 4)
         self.session.cost_usd = round(self.session.cost_usd + cost, 4)
-        if _is_remote(generator):
+        if generator.remote:
             chain.fal_request_id = request_id
         self.store.save(self.session)  # the id is on disk before the first poll
         return request_id
@@ -289,7 +287,8 @@ class _SessionRun:
         is_last = chain.index == len(self.session.chains) - 1
         video = result.video
         if not is_last:
-            self._progress(end - 0.01, f"{label}: choosing the seed frame", chain_index=chain.index)
+            step = Step(Phase.SEED_FRAME, chain.index)
+            self._progress(end - 0.01, f"{label}: choosing the seed frame", step)
             seed_path = video.with_name(video.stem + "_seed.png")
             if self.request.seam == "fast":
                 seed = media.last_frame(video, seed_path, cancel=self.cancel)
@@ -312,11 +311,12 @@ class _SessionRun:
                 chain.prompt,
             )
         )
-        self._progress(end, f"{label}: done", chain_index=chain.index, chain_progress=1.0)
+        self._progress(end, f"{label}: done", Step(Phase.CHAIN_DONE, chain.index, 1.0))
 
     def _assemble(self) -> None:
         self.cancel.raise_if_cancelled()
-        self._progress(_ANALYSIS_SHARE + _CHAINS_SHARE, "Assembling the final video")
+        assembling = "Assembling the final video"
+        self._progress(_ANALYSIS_SHARE + _CHAINS_SHARE, assembling, Step(Phase.ASSEMBLING))
         exact = self.request.seam == "exact"
         cuts = [
             media.ClipCut(
@@ -329,9 +329,8 @@ class _SessionRun:
         share = 1.0 - _ANALYSIS_SHARE - _CHAINS_SHARE
 
         def report(fraction: float) -> None:
-            self._progress(
-                _ANALYSIS_SHARE + _CHAINS_SHARE + share * fraction, "Assembling the final video"
-            )
+            overall = _ANALYSIS_SHARE + _CHAINS_SHARE + share * fraction
+            self._progress(overall, assembling, Step(Phase.ASSEMBLING, fraction=fraction))
 
         media.assemble(
             cuts,
@@ -342,22 +341,10 @@ class _SessionRun:
             on_progress=report,
         )
         self.session.final_video = FINAL_VIDEO
-        self._progress(1.0, "Done")
+        self._progress(1.0, "Done", Step(Phase.DONE, fraction=1.0))
 
     def _relative(self, path: Path) -> str:
         return path.relative_to(self.folder).as_posix()
-
-
-def _close(generator: Generator) -> None:
-    """Generators holding connections (fal) may offer close(); local ones need not."""
-    close = getattr(generator, "close", None)
-    if callable(close):
-        close()
-
-
-def _is_remote(generator: Generator) -> bool:
-    """Remote requests are re-polled on resume; local renders simply run again."""
-    return bool(getattr(generator, "remote", False))
 
 
 def _analysis_of(session: Session) -> ImageAnalysis:

@@ -17,8 +17,30 @@ from pathlib import Path
 from scenemaker_desktop.engine.errors import StorageError
 
 KEYRING_SERVICE = "SceneMaker"
-ENV_VARS = {"fal": "FAL_KEY", "openai": "OPENAI_API_KEY"}
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Service:
+    """A cloud service SceneMaker holds a key for."""
+
+    id: str
+    name: str
+    """What people call it in a sentence: "fal", "OpenAI"."""
+    key_label: str
+    """The label of its key field in Settings: "fal.ai key"."""
+    env_vars: tuple[str, ...]
+    """Environment variables that override any stored key, the first found wins."""
+
+
+SERVICES: tuple[Service, ...] = (
+    Service("fal", "fal", "fal.ai key", ("FAL_KEY",)),
+    Service("openai", "OpenAI", "OpenAI key", ("OPENAI_API_KEY",)),
+)
+
+
+def service_named(service_id: str) -> Service:
+    return next(s for s in SERVICES if s.id == service_id)
 
 
 class KeySource(enum.Enum):
@@ -53,10 +75,10 @@ class Secrets:
         return self._lookup(service)[1]
 
     def _lookup(self, service: str) -> tuple[str | None, KeyInfo]:
-        env = ENV_VARS[service]
-        value = os.environ.get(env, "").strip()
-        if value:
-            return value, KeyInfo(service, KeySource.ENVIRONMENT, f"environment variable {env}")
+        for env in service_named(service).env_vars:
+            value = os.environ.get(env, "").strip()
+            if value:
+                return value, KeyInfo(service, KeySource.ENVIRONMENT, f"environment variable {env}")
         value = self._keyring_get(service)
         if value:
             return value, KeyInfo(service, KeySource.KEYRING, "system keyring")

@@ -111,13 +111,16 @@ class AnalysisPanel(QWidget):
     def set_ready(self, ready: bool) -> None:
         self.analyse_button.setEnabled(ready)
 
-    def set_analysis(self, analysis: ImageAnalysis, source: str) -> None:
-        """Fill every field; the action only when the artist has not typed one."""
+    def set_analysis(self, analysis: ImageAnalysis, source: str, notice: str = "") -> None:
+        """Fill every field; the action only when the artist has not typed one.
+
+        ``notice`` says why the offline analysis stood in for OpenAI, if it did."""
         for key, box in self.fields.items():
             box.setPlainText(getattr(analysis, key))
         if not self.action.text() and analysis.action_direction:
             self.action.setPlainText(analysis.action_direction)
-        self.status.setText(f"Filled by {SOURCE_NAMES.get(source, source)} · edit freely")
+        filled = notice or f"Filled by {SOURCE_NAMES.get(source, source)}"
+        self.status.setText(f"{filled} · edit freely")
         self.analyse_button.setEnabled(True)
 
     def set_failed(self, message: str) -> None:

@@ -110,7 +110,7 @@ def make_app() -> QApplication:
 
 @contextlib.contextmanager
 def close_on_signals(app: QApplication, window: object) -> Iterator[None]:
-    """Treat SIGINT/SIGTERM as closing the window (DESIGN §2)."""
+    """Treat SIGINT/SIGTERM as closing the window: running jobs end ``interrupted``."""
 
     def close_everything() -> None:
         window.close()  # type: ignore[attr-defined]

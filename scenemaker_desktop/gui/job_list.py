@@ -14,21 +14,24 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from scenemaker_desktop.gui.job_queue import Job, JobStatus
+from scenemaker_desktop.engine.sessions.model import SessionStatus
+from scenemaker_desktop.gui.job import Job
 from scenemaker_desktop.gui.theme import bind_icon
 from scenemaker_desktop.gui.widgets import Chip, ElidedLabel, fmt_eta, label, set_state
 
 _UNSET = object()
 _BAR_STATE = {
-    JobStatus.COMPLETED: "completed",
-    JobStatus.FAILED: "failed",
-    JobStatus.CANCELLED: "stopped",
-    JobStatus.INTERRUPTED: "stopped",
+    SessionStatus.COMPLETED: "completed",
+    SessionStatus.FAILED: "failed",
+    SessionStatus.CANCELLED: "stopped",
+    SessionStatus.INTERRUPTED: "stopped",
 }
 
 
 class JobRow(QFrame):
-    """One job: title, status chip, progress bar, what it is doing, Cancel/Retry."""
+    """One job: title, status chip, progress bar, what it is doing, Cancel/Retry.
+
+    Bound to its job: it redraws whenever the job changes."""
 
     def __init__(self, job: Job, list_: JobList) -> None:
         super().__init__()
@@ -62,17 +65,18 @@ class JobRow(QFrame):
         bottom.addWidget(self.retry_button)
         outer.addLayout(bottom)
         self._shown: dict[str, object] = {}
+        job.changed.connect(self.refresh)
         self.refresh()
 
     def refresh(self) -> None:
         """Bring the row up to date, touching only what changed (progress arrives often)."""
         job = self.job
         self._update("title", job.title, self.title.setText)
-        self._update("status", job.status, lambda _: self._show_status(job))
+        self._update("status", job.state_name, lambda _: self._show_status(job))
         self.bar.setValue(int(job.progress * 1000))
         details = " · ".join(p for p in _details(job) if p)
         self._update("details", details, self.detail.setText)
-        self._update("tip", job.error or job.operation, self.detail.setToolTip)
+        self._update("tip", _tooltip(job), self.detail.setToolTip)
         self._update("can_cancel", job.can_cancel, self.cancel_button.setVisible)
 
     def _update(self, key: str, value: object, apply) -> None:
@@ -81,12 +85,12 @@ class JobRow(QFrame):
             apply(value)
 
     def _show_status(self, job: Job) -> None:
-        self.chip.show_state(job.status.value, job.status.label)
+        self.chip.show_state(job.state_name, job.status_label)
         set_state(self.bar, "state", _BAR_STATE.get(job.status, "running"))
         self.retry_button.setVisible(job.can_retry)
         if job.can_retry:
             self.retry_button.setText(job.retry_label)
-            name = "resume" if job.status is JobStatus.INTERRUPTED else "retry"
+            name = "resume" if job.status is SessionStatus.INTERRUPTED else "retry"
             bind_icon(self.retry_button, name, "muted", 16)
 
     def set_selected(self, selected: bool) -> None:
@@ -101,9 +105,15 @@ def _details(job: Job) -> list[str]:
     parts.append(operation)
     if job.queue_position is not None:
         parts.append(f"fal queue position {job.queue_position}")
-    if job.status is JobStatus.RUNNING:
+    if job.status is SessionStatus.RUNNING:
         parts.append(fmt_eta(job.eta_seconds))
     return parts
+
+
+def _tooltip(job: Job) -> str:
+    """What the row's detail line cannot hold: the whole message and every note."""
+    lines = [job.error or job.operation, *(f"Note: {notice}" for notice in job.notices)]
+    return "\n".join(dict.fromkeys(line for line in lines if line))
 
 
 class JobList(QListWidget):
@@ -134,11 +144,6 @@ class JobList(QListWidget):
         # Selecting shows the job's previews: do it a turn later, so the click that added
         # the job is answered by the new row at once (jobs run while this happens).
         QTimer.singleShot(0, self, lambda: self.setCurrentItem(item))
-
-    def update_job(self, job: Job) -> None:
-        row = self.rows.get(job.id)
-        if row is not None:
-            row.refresh()
 
     def select_job(self, job: Job) -> None:
         item = self._items.get(job.id)

@@ -3,7 +3,7 @@
 Startup is staged so the window paints at once: the frame (top bar, status
 bar, remembered geometry) needs only Qt and the settings file; ``attach``
 then imports the engine and builds the pages on the next turn of the event
-loop. ``MainWindow(studio)`` does both at once (tests, tools).
+loop. ``MainWindow(engine)`` does both at once (tests, tools).
 """
 
 from __future__ import annotations
@@ -34,15 +34,13 @@ from PySide6.QtWidgets import (
 from scenemaker_desktop.gui.startup_prefs import StartupPrefs
 from scenemaker_desktop.gui.status_bar import HealthBar, Notifier
 from scenemaker_desktop.gui.theme import apply_theme, bind_icon, icon, system_variant
-from scenemaker_desktop.gui.window_sessions import SessionActions
 
 if TYPE_CHECKING:
-    from scenemaker_desktop.engine.catalog import GenerationRequest
+    from scenemaker_desktop.engine.facade import Engine
     from scenemaker_desktop.engine.health import Health
     from scenemaker_desktop.engine.settings import Settings
-    from scenemaker_desktop.engine.studio import Studio
-    from scenemaker_desktop.gui.job_queue import Job
-    from scenemaker_desktop.gui.settings_dialog import SavedSettings, SettingsDialog
+    from scenemaker_desktop.gui.session_controller import SessionController
+    from scenemaker_desktop.gui.settings_dialog import SettingsDialog
 
 log = logging.getLogger(__name__)
 SHUTDOWN_WAIT_MS = 8000
@@ -63,16 +61,16 @@ class _FirstPaint(QObject):
         return False
 
 
-class MainWindow(SessionActions, QMainWindow):
+class MainWindow(QMainWindow):
     attached = Signal()
     """The pages are built and the engine is wired (emitted once)."""
 
-    def __init__(self, studio: Studio | None = None, prefs: StartupPrefs | None = None) -> None:
+    def __init__(self, engine: Engine | None = None, prefs: StartupPrefs | None = None) -> None:
         super().__init__()
-        self.studio: Studio | None = None
-        self.settings: Settings | None = studio.settings if studio is not None else None
+        self.engine: Engine | None = None
+        self.settings: Settings | None = engine.settings if engine is not None else None
         self.settings_dialog: SettingsDialog | None = None
-        self.current_job: Job | None = None
+        self.controller: SessionController | None = None
         self.shutdown_clean = True
         self._closed = False
         self._pending_image: Path | None = None
@@ -86,9 +84,9 @@ class MainWindow(SessionActions, QMainWindow):
         self.addToolBar(self._top_bar())
         self.health = HealthBar(self.statusBar())
         prefs = prefs or StartupPrefs()
-        self._restore_geometry(studio.settings.window_geometry if studio else prefs.window_geometry)
-        if studio is not None:
-            self.attach(studio)
+        self._restore_geometry(engine.settings.window_geometry if engine else prefs.window_geometry)
+        if engine is not None:
+            self.attach(engine)
 
     @classmethod
     def starting(cls, prefs: StartupPrefs) -> MainWindow:
@@ -98,10 +96,10 @@ class MainWindow(SessionActions, QMainWindow):
         return window
 
     def _attach_from_environment(self) -> None:
-        from scenemaker_desktop.engine.studio import Studio
+        from scenemaker_desktop.engine.facade import Engine
 
         if not self._closed:
-            self.attach(Studio.from_environment())
+            self.attach(Engine.from_environment())
 
     # -- the frame ---------------------------------------------------------------------
 
@@ -169,28 +167,32 @@ class MainWindow(SessionActions, QMainWindow):
 
     # -- the pages ---------------------------------------------------------------------
 
-    def attach(self, studio: Studio) -> None:
-        """Build the pages around ``studio`` and start the background checks."""
+    def attach(self, engine: Engine) -> None:
+        """Build the pages around ``engine`` and start the background checks."""
         from scenemaker_desktop.gui.job_queue import JobQueue
         from scenemaker_desktop.gui.session_browser import SessionBrowser
+        from scenemaker_desktop.gui.session_controller import SessionController
         from scenemaker_desktop.gui.studio_page import StudioPage
         from scenemaker_desktop.gui.worker import TaskRunner
 
-        self.studio, self.settings = studio, studio.settings
+        self.engine, self.settings = engine, engine.settings
         self.notifier = Notifier(self, self.windowIcon())
         self._follow_system_theme()
         self.tasks = TaskRunner(3, self)
-        self.queue = JobQueue(studio, studio.settings.parallel_jobs, self)
-        self.studio_page = StudioPage(studio, self.tasks)
+        self.queue = JobQueue(engine, engine.settings.parallel_jobs, self)
+        self.studio_page = StudioPage(engine, self.tasks)
         self.browser = SessionBrowser()
         self.pages.addWidget(self.studio_page)
         self.pages.addWidget(self.browser)
-        self._connect()
+        self.controller = SessionController(
+            self, engine, self.tasks, self.queue, self.studio_page, self.browser
+        )
+        self._bind_shortcuts()
         self._restore_params()
         for action in (self.sessions_action, self.settings_action):
             action.setEnabled(True)
         self.refresh_health()
-        self.refresh_sessions(announce=True)
+        self.controller.refresh_sessions(announce=True)
         player = self.studio_page.preview.player
         QTimer.singleShot(150, player, player.warm_up)
         if self._pending_image is not None:
@@ -208,28 +210,12 @@ class MainWindow(SessionActions, QMainWindow):
         if app.property("themeName") == "system" and app.property("themeVariant") != variant:
             apply_theme(app, "system", system=variant)
 
-    def _connect(self) -> None:
-        page = self.studio_page
-        page.generate_requested.connect(self.generate)
-        page.jobs.cancel_requested.connect(self.queue.cancel)
-        page.jobs.retry_requested.connect(self.queue.retry)
-        page.jobs.job_selected.connect(self.show_job)
-        page.preview.open_folder_requested.connect(self.reveal)
-        page.preview.export_requested.connect(self.export)
-        self.queue.job_added.connect(page.jobs.add_job)
-        self.queue.job_changed.connect(self._job_changed)
-        self.queue.chain_finished.connect(self._chain_finished)
-        self.queue.job_finished.connect(self._job_finished)
-        self.browser.refresh_requested.connect(self.refresh_sessions)
-        self.browser.open_requested.connect(self.open_session)
-        self.browser.resume_requested.connect(self.resume)
-        self.browser.remix_requested.connect(self.remix)
-        self.browser.reveal_requested.connect(self.reveal)
-        self.browser.delete_requested.connect(self.delete_session)
+    def _bind_shortcuts(self) -> None:
+        page, controller = self.studio_page, self.controller
         shortcuts = {
             "Ctrl+Return": page.generate,
             "Ctrl+Enter": page.generate,
-            "Esc": self.cancel_selected,
+            "Esc": controller.cancel_selected,
             "Ctrl+O": page.drop_zone.browse,
         }
         for keys, slot in shortcuts.items():
@@ -241,10 +227,11 @@ class MainWindow(SessionActions, QMainWindow):
 
     @property
     def is_attached(self) -> bool:
-        return self.studio is not None
+        return self.engine is not None
 
     def _restore_params(self) -> None:
-        model = self.settings.last_model or self.settings.default_model or "local"
+        # With no model used yet, the form waits for the health check's default model.
+        model = self.settings.last_model or self.settings.default_model
         try:
             self.studio_page.model.restore(dict(self.settings.last_params), model)
         except Exception:  # an old or hand-edited settings file must not stop the app
@@ -268,7 +255,7 @@ class MainWindow(SessionActions, QMainWindow):
             return
         self.sessions_action.setChecked(True)
         self.pages.setCurrentWidget(self.browser)
-        self.refresh_sessions()
+        self.controller.refresh_sessions()
 
     # -- input and generating ----------------------------------------------------------
 
@@ -289,30 +276,21 @@ class MainWindow(SessionActions, QMainWindow):
         if mime is None or not self.studio_page.drop_zone.accept_mime(mime):
             self.statusBar().showMessage("The clipboard holds no image or image file", 5000)
 
-    def generate(self, image: Path, request: GenerationRequest) -> Job:
-        job = self.queue.generate(image, request)
-        self.show_studio()
-        return job
+    def open_session(self, session_id: str) -> None:
+        """Show a stored session in the studio (as the browser's Open does)."""
+        self.controller.open_session(session_id)
 
     # -- settings and health -----------------------------------------------------------
 
     def refresh_health(self) -> None:
-        from scenemaker_desktop.engine.health import check_health
-
-        secrets, root = self.studio.secrets, self.studio.store.root
-        self.tasks.submit(lambda: check_health(secrets, root), self._show_health)
+        self.tasks.submit(self.engine.health, self._show_health)
 
     def _show_health(self, health: Health) -> None:
         first_check = self.studio_page.fal_ready is None
         self.health.show_health(health)
-        self.studio_page.fal_ready = health.fal_configured
-        if (
-            first_check
-            and health.fal_configured
-            and not (self.settings.last_model or self.settings.default_model)
-        ):
-            # Studio.default_model(): WAN once a fal key exists (asked here, off the keyring).
-            self.studio_page.model.set_model("wan")
+        self.studio_page.fal_ready = health.key_configured("fal")
+        if first_check and not self.settings.last_model:
+            self.studio_page.model.set_model(health.default_model)
         self.studio_page.revalidate()
 
     def open_settings(self) -> SettingsDialog | None:
@@ -322,23 +300,20 @@ class MainWindow(SessionActions, QMainWindow):
 
         from scenemaker_desktop.gui.settings_dialog import SettingsDialog
 
-        dialog = SettingsDialog(self.studio, self.tasks, self)
+        dialog = SettingsDialog(self.engine, self.tasks, self)
         dialog.saved.connect(self._settings_saved)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.settings_dialog = dialog
         dialog.open()
         return dialog
 
-    def _settings_saved(self, saved: SavedSettings) -> None:
-        from scenemaker_desktop.engine.sessions.store import SessionStore
-
-        studio = self.studio
-        studio.settings = self.settings = saved.settings
-        studio.store = SessionStore(studio.paths.sessions_dir(saved.settings))
-        self.queue.set_parallel(saved.settings.parallel_jobs)
-        apply_theme(QApplication.instance(), saved.settings.theme)
+    def _settings_saved(self, settings: Settings) -> None:
+        """The dialog saved ``settings`` through the engine; the window follows them."""
+        self.settings = settings
+        self.queue.set_parallel(settings.parallel_jobs)
+        apply_theme(QApplication.instance(), settings.theme)
         self.refresh_health()
-        self.refresh_sessions()
+        self.controller.refresh_sessions()
         self.statusBar().showMessage("Settings saved", 5000)
 
     # -- closing -----------------------------------------------------------------------
@@ -362,6 +337,6 @@ class MainWindow(SessionActions, QMainWindow):
         if not self.is_attached:
             return
         try:
-            self.settings.save(self.studio.paths.settings_file)
+            self.engine.apply_settings(self.settings)
         except Exception as exc:
             log.warning("settings not saved: %s", exc)

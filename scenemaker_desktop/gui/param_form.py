@@ -102,12 +102,13 @@ def _number(param: Param, on_change: Callable[[], None]) -> Control:
         spin.setDecimals(max(0, len(f"{step:g}".partition(".")[2])))
         spin.setRange(low, high)
         spin.setSingleStep(step)
-    if param.key == "seed":
-        spin.setSpecialValueText("Random")
+    special = param.special_label(param.minimum)
+    if special is not None:  # a spin box names only its minimum (seed -1: "Random")
+        spin.setSpecialValueText(special)
     spin.setKeyboardTracking(False)
     spin.setAlignment(Qt.AlignmentFlag.AlignRight)
     spin.valueChanged.connect(on_change)
-    if (high - low > SLIDER_MAX_SPAN and is_int) or param.key == "seed":
+    if high - low > SLIDER_MAX_SPAN and is_int:
         spin.setMinimumWidth(120)
         return Control(param, spin, spin.value, spin.setValue)
     return _with_slider(param, spin, low, high)

@@ -10,12 +10,12 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 
-from scenemaker_desktop.engine.catalog import ParamKind, get_model
-from scenemaker_desktop.engine.errors import ValidationError
-from scenemaker_desktop.engine.sessions.model import ChainStatus, Session
-from scenemaker_desktop.engine.sessions.store import SessionStore
+from scenemaker_desktop.engine.catalog import SESSION_PARAMS, GenerationRequest, Param, ParamKind
+from scenemaker_desktop.engine.facade import Engine
+from scenemaker_desktop.engine.sessions.model import ChainStatus, Session, SessionStatus
 from scenemaker_desktop.gui.chain_strip import ChainStrip
 from scenemaker_desktop.gui.images import load_thumbnail
+from scenemaker_desktop.gui.job import ChainPreview, Job
 from scenemaker_desktop.gui.player import Player
 from scenemaker_desktop.gui.theme import bind_icon
 from scenemaker_desktop.gui.widgets import (
@@ -38,52 +38,40 @@ class SessionView:
     final_image: QImage | None = None
 
 
-def load_session_view(store: SessionStore, session_id: str) -> SessionView:
-    session = store.load(session_id)
-    folder = store.folder(session_id)
-    images = [load_thumbnail(store.path_of(session, c.thumbnail)) for c in session.chains]
-    final = store.path_of(session, session.final_video)
+def load_session_view(engine: Engine, session_id: str) -> SessionView:
+    session = engine.load_session(session_id)
+    images = [load_thumbnail(engine.path_of(session, c.thumbnail)) for c in session.chains]
+    final = engine.path_of(session, session.final_video)
     # The final video opens on chain 1's picture; session.thumbnail is the input image.
     final_image = images[0] if images else None
     if final is not None and not final.is_file():
         final = None
-    return SessionView(session, folder, images, final, final_image)
+    return SessionView(session, engine.session_folder(session_id), images, final, final_image)
 
 
-def model_name(model_id: str) -> str:
-    try:
-        return get_model(model_id).display_name
-    except ValidationError:
-        return model_id or "unknown model"
-
-
-def describe_params(request: dict[str, Any]) -> str:
+def describe_params(request: GenerationRequest) -> str:
     """The request's parameters as one readable line (text fields left out)."""
-    try:
-        spec = get_model(str(request.get("model", "")))
-    except ValidationError:
-        return ""
-    params = request.get("params") or {}
-    parts = []
-    for param in spec.params:
-        if param.kind is ParamKind.TEXT or param.key not in params:
-            continue
-        value = params[param.key]
-        if param.kind is ParamKind.BOOL:
-            text = "on" if value else "off"
-        elif param.key == "seed" and value == -1:
-            text = "random"
-        else:
-            text = pretty_choice(str(value))
-        parts.append(f"{param.label} {text}")
-    parts.append(f"Seams {request.get('seam', 'exact')}")
-    return " · ".join(parts)
+    values = {**request.params, **request.session_values()}
+    return " · ".join(
+        f"{param.label} {_value_text(param, values[param.key])}"
+        for param in (*request.spec.params, *SESSION_PARAMS)
+        if param.kind is not ParamKind.TEXT
+    )
+
+
+def _value_text(param: Param, value: Any) -> str:
+    special = param.special_label(value)
+    if special is not None:
+        return special
+    if param.kind is ParamKind.BOOL:
+        return "on" if value else "off"
+    return pretty_choice(str(value))
 
 
 def session_meta(session: Session) -> str:
     chains = len(session.chains)
     parts = [
-        model_name(session.model),
+        session.request.spec.display_name,
         f"{chains} chain{'s' if chains != 1 else ''}",
         session.status.value,
     ]
@@ -101,6 +89,8 @@ class PreviewPanel(QFrame):
         self.setObjectName("card")
         self.folder: Path | None = None
         self.session_id: str | None = None
+        self.job: Job | None = None
+        """The job whose chains are shown as they come, if any."""
         layout = QVBoxLayout(self)
         layout.setContentsMargins(MARGIN, MARGIN - 2, MARGIN, MARGIN)
         layout.setSpacing(10)
@@ -136,7 +126,26 @@ class PreviewPanel(QFrame):
             row.addWidget(button, 0, Qt.AlignmentFlag.AlignTop)
         return row
 
+    def follow(self, job: Job | None) -> None:
+        """Show ``job``'s chains as they finish (None: follow no job)."""
+        if self.job is not None:
+            self.job.changed.disconnect(self._job_changed)
+            self.job.chain_ready.disconnect(self.chain_ready)
+        self.job = job
+        if job is None:
+            return
+        job.changed.connect(self._job_changed)
+        job.chain_ready.connect(self.chain_ready)
+        if job.session_id is None:
+            self.start(job.title, job.subtitle, job.chains)
+
+    def _job_changed(self) -> None:
+        job = self.job
+        if job is not None and job.status is SessionStatus.RUNNING and job.chain_index is not None:
+            self.strip.set_running(job.chain_index, job.chain_progress)
+
     def clear(self) -> None:
+        self.follow(None)
         self.folder, self.session_id = None, None
         self.title.setText("Nothing generated yet")
         self.meta.setText("Drop an image, describe the action and press Generate.")
@@ -158,9 +167,10 @@ class PreviewPanel(QFrame):
 
     def show_session(self, view: SessionView, autoplay: bool = False) -> None:
         session = view.session
+        if self.job is not None and self.job.session_id != session.id:
+            self.follow(None)
         self.folder, self.session_id = view.folder, session.id
-        action = str(session.request.get("action", "")) or session.id
-        self.title.setText(action)
+        self.title.setText(session.request.action or session.id)
         self.meta.setText(f"{session_meta(session)} · {session.id}")
         self.params.setText(describe_params(session.request))
         self.params.show()
@@ -185,13 +195,13 @@ class PreviewPanel(QFrame):
         self.player.load(path)
         self._update_buttons()
 
-    def chain_ready(self, index: int, image: QImage, video: Path, prompt: str) -> None:
-        """A chain of the shown job finished: fill its tile and show its picture."""
-        self.folder = video.parent.parent
-        self.strip.set_chain(index, image, video, prompt)
-        self.strip.set_running(index + 1)
-        if not image.isNull():
-            self.player.show_still(image)
+    def chain_ready(self, chain: ChainPreview) -> None:
+        """A chain of the followed job finished: fill its tile and show its picture."""
+        self.folder = chain.video.parent.parent
+        self.strip.set_chain(chain.index, chain.image, chain.video, chain.prompt)
+        self.strip.set_running(chain.index + 1)
+        if not chain.image.isNull():
+            self.player.show_still(chain.image)
         self._update_buttons()
 
     def _update_buttons(self) -> None:

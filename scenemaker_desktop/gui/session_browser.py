@@ -23,10 +23,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from scenemaker_desktop.engine.facade import Engine
 from scenemaker_desktop.engine.sessions.model import Session
-from scenemaker_desktop.engine.sessions.store import SessionListing, SessionStore
+from scenemaker_desktop.engine.sessions.store import SessionListing
 from scenemaker_desktop.gui.images import load_thumbnail
-from scenemaker_desktop.gui.preview_panel import describe_params, model_name
+from scenemaker_desktop.gui.preview_panel import describe_params
 from scenemaker_desktop.gui.theme import bind_icon
 from scenemaker_desktop.gui.widgets import MARGIN, Chip, ImageView, card, label
 
@@ -41,15 +42,15 @@ class SessionRow:
     thumbnail: QImage
 
 
-def load_rows(store: SessionStore) -> list[SessionRow]:
+def load_rows(engine: Engine) -> list[SessionRow]:
     """All sessions with their thumbnails decoded (worker thread)."""
     rows = []
-    for listing in store.list():
+    for listing in engine.list_sessions():
         session = listing.session
         thumb = QImage()
         if session is not None and session.thumbnail:
-            thumb = load_thumbnail(store.folder(listing.id) / session.thumbnail, 320)
-        rows.append(SessionRow(listing, store.folder(listing.id), thumb))
+            thumb = load_thumbnail(engine.path_of(session, session.thumbnail), 320)
+        rows.append(SessionRow(listing, engine.session_folder(listing.id), thumb))
     return rows
 
 
@@ -195,11 +196,11 @@ class SessionBrowser(QWidget):
             values = (listing.id, "", "", "", "damaged", "")
             item.setToolTip(0, listing.damaged_reason or "")
         else:
-            title = str(session.request.get("action", "")) or listing.id
+            title = session.request.action or listing.id
             values = (
                 title,
                 created_text(session),
-                model_name(session.model),
+                session.request.spec.display_name,
                 f"{session.completed_chains}/{len(session.chains)}",
                 session.status.value,
                 f"${session.cost_usd:.2f}",
@@ -309,13 +310,14 @@ def _title(row: SessionRow | None) -> str:
     if row is None:
         return "Select a session"
     session = row.listing.session
-    return (str(session.request.get("action", "")) if session else "") or row.listing.id
+    return (session.request.action if session else "") or row.listing.id
 
 
 def _meta(session: Session | None) -> str:
     if session is None:
         return ""
     return (
-        f"{model_name(session.model)} · {session.completed_chains}/{len(session.chains)} chains"
+        f"{session.request.spec.display_name} · "
+        f"{session.completed_chains}/{len(session.chains)} chains"
         f" · ${session.cost_usd:.2f}\nCreated {created_text(session)} · {session.id}"
     )

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from dataclasses import dataclass
-from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QIcon
@@ -30,22 +28,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from scenemaker_desktop.engine.connection import ConnectionCheck, check_connection
-from scenemaker_desktop.engine.secrets import KeyInfo, KeySource
+from scenemaker_desktop.engine.connection import ConnectionCheck
+from scenemaker_desktop.engine.facade import Engine
+from scenemaker_desktop.engine.secrets import SERVICES, KeyInfo, KeySource, service_named
 from scenemaker_desktop.engine.settings import Settings
-from scenemaker_desktop.engine.studio import Studio
 from scenemaker_desktop.gui.theme import THEMES
 from scenemaker_desktop.gui.widgets import label, section_title, set_state
 from scenemaker_desktop.gui.worker import TaskRunner, user_message
 
 OPENAI_MODELS = ("gpt-4.1-mini", "gpt-4.1", "gpt-4o-mini", "gpt-4o")
-SERVICE_TITLES = {"fal": "fal.ai key", "openai": "OpenAI key"}
-
-
-@dataclass(frozen=True)
-class SavedSettings:
-    settings: Settings
-    keys: dict[str, KeyInfo]
 
 
 def where_text(info: KeyInfo) -> str:
@@ -101,7 +92,7 @@ class KeyRow(QWidget):
         elif info.configured:
             self.field.setPlaceholderText("Saved — type a new key to replace it")
         else:
-            self.field.setPlaceholderText(f"Paste your {SERVICE_TITLES[self.service]}")
+            self.field.setPlaceholderText(f"Paste your {service_named(self.service).key_label}")
 
     def typed_key(self) -> str | None:
         """What the user typed, or None to keep the stored key as it is."""
@@ -125,14 +116,14 @@ class KeyRow(QWidget):
 
 class SettingsDialog(QDialog):
     saved = Signal(object)
-    """SavedSettings, after keys and settings reached the keyring and the disk."""
+    """The Settings the engine now works by, after keys and settings reached the disk."""
 
-    def __init__(self, studio: Studio, tasks: TaskRunner, parent: QWidget | None = None) -> None:
+    def __init__(self, engine: Engine, tasks: TaskRunner, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Settings")
         self.setMinimumWidth(620)
-        self.studio, self.tasks = studio, tasks
-        self.keys = {service: KeyRow(service) for service in ("fal", "openai")}
+        self.engine, self.tasks = engine, tasks
+        self.keys = {service.id: KeyRow(service.id) for service in SERVICES}
         layout = QVBoxLayout(self)
         layout.setContentsMargins(24, 20, 24, 20)
         layout.setSpacing(14)
@@ -172,12 +163,12 @@ class SettingsDialog(QDialog):
 
     def _services_form(self) -> QFormLayout:
         form = self._form()
-        form.addRow(self._caption("fal.ai key"), self.keys["fal"])
-        form.addRow(self._caption("OpenAI key"), self.keys["openai"])
+        for service in SERVICES:
+            form.addRow(self._caption(service.key_label), self.keys[service.id])
         self.openai_model = QComboBox()
         self.openai_model.setEditable(True)
         self.openai_model.addItems(OPENAI_MODELS)
-        self.openai_model.setCurrentText(self.studio.settings.openai_model)
+        self.openai_model.setCurrentText(self.engine.settings.openai_model)
         self.openai_model.setToolTip("The OpenAI model used for image analysis and prompts")
         form.addRow(self._caption("OpenAI model"), self.openai_model)
         return form
@@ -185,8 +176,8 @@ class SettingsDialog(QDialog):
     def _storage_form(self) -> QFormLayout:
         form = self._form()
         folder_row = QHBoxLayout()
-        self.sessions_dir = QLineEdit(self.studio.settings.sessions_dir)
-        self.sessions_dir.setPlaceholderText(str(self.studio.store.root))
+        self.sessions_dir = QLineEdit(self.engine.settings.sessions_dir)
+        self.sessions_dir.setPlaceholderText(str(self.engine.sessions_dir))
         browse = QPushButton("Browse…")
         browse.clicked.connect(self._browse)
         folder_row.addWidget(self.sessions_dir, 1)
@@ -196,14 +187,14 @@ class SettingsDialog(QDialog):
         column.setContentsMargins(0, 0, 0, 0)
         column.addLayout(folder_row)
         if os.environ.get("SCENEMAKER_HOME", "").strip():
-            note = f"SCENEMAKER_HOME is set, so sessions stay in {self.studio.store.root}"
+            note = f"SCENEMAKER_HOME is set, so sessions stay in {self.engine.sessions_dir}"
             column.addWidget(label(note, "hint", wrap=True))
             self.sessions_dir.setEnabled(False)
             browse.setEnabled(False)
         form.addRow(self._caption("Sessions folder"), holder)
         self.parallel = QSpinBox()
         self.parallel.setRange(1, 8)
-        self.parallel.setValue(self.studio.settings.parallel_jobs)
+        self.parallel.setValue(self.engine.settings.parallel_jobs)
         self.parallel.setToolTip("How many sessions generate at the same time")
         self.parallel.setFixedWidth(90)
         form.addRow(self._caption("Parallel jobs"), self.parallel)
@@ -214,7 +205,7 @@ class SettingsDialog(QDialog):
         self.theme = QComboBox()
         for name in THEMES:
             self.theme.addItem(name.capitalize(), name)
-        self.theme.setCurrentIndex(max(0, self.theme.findData(self.studio.settings.theme)))
+        self.theme.setCurrentIndex(max(0, self.theme.findData(self.engine.settings.theme)))
         self.theme.setFixedWidth(160)
         form.addRow(self._caption("Theme"), self.theme)
         return form
@@ -234,9 +225,9 @@ class SettingsDialog(QDialog):
     # -- work --------------------------------------------------------------------------
 
     def _load_key_info(self) -> None:
-        secrets = self.studio.secrets
+        engine, services = self.engine, list(self.keys)
         self.tasks.submit(
-            lambda: {service: secrets.info(service) for service in self.keys},
+            lambda: {service: engine.key_info(service) for service in services},
             self._show_key_info,
         )
 
@@ -245,14 +236,14 @@ class SettingsDialog(QDialog):
             self.keys[service].show_info(info)
 
     def _browse(self) -> None:
-        start = self.sessions_dir.text() or str(self.studio.store.root)
+        start = self.sessions_dir.text() or str(self.engine.sessions_dir)
         folder = QFileDialog.getExistingDirectory(self, "Sessions folder", start)
         if folder:
             self.sessions_dir.setText(folder)
 
     def _test(self, service: str) -> None:
         row = self.keys[service]
-        typed, secrets = row.typed_key(), self.studio.secrets
+        typed, engine = row.typed_key(), self.engine
         row.show_result("Testing…", None)
         row.test_button.setEnabled(False)
 
@@ -261,13 +252,11 @@ class SettingsDialog(QDialog):
             row.show_result(check)
 
         model = self.openai_model.currentText().strip() or None
-        self.tasks.submit(
-            lambda: check_connection(service, typed or secrets.get(service), model), done
-        )
+        self.tasks.submit(lambda: engine.check_connection(service, typed, model), done)
 
     def new_settings(self) -> Settings:
         return dataclasses.replace(
-            self.studio.settings,
+            self.engine.settings,
             openai_model=self.openai_model.currentText().strip() or OPENAI_MODELS[0],
             sessions_dir=self.sessions_dir.text().strip(),
             parallel_jobs=self.parallel.value(),
@@ -278,24 +267,24 @@ class SettingsDialog(QDialog):
         settings = self.new_settings()
         typed = {s: row.typed_key() for s, row in self.keys.items()}
         removed = [s for s, row in self.keys.items() if row.remove_requested and not typed[s]]
-        secrets, path = self.studio.secrets, self.studio.paths.settings_file
+        engine = self.engine
 
-        def work() -> SavedSettings:
+        def work() -> Settings:
             for service, value in typed.items():
                 if value:
-                    secrets.store(service, value)
+                    engine.store_key(service, value)
             for service in removed:
-                secrets.delete(service)
-            settings.save(Path(path))
-            return SavedSettings(settings, {s: secrets.info(s) for s in self.keys})
+                engine.delete_key(service)
+            engine.apply_settings(settings)
+            return settings
 
         self.save_button.setEnabled(False)
         self.tasks.submit(work, self._saved, self._failed)
 
-    def _saved(self, result: SavedSettings) -> None:
+    def _saved(self, settings: Settings) -> None:
         for row in self.keys.values():
             row.field.clear()
-        self.saved.emit(result)
+        self.saved.emit(settings)
         self.accept()
 
     def _failed(self, error: BaseException) -> None:

@@ -2,7 +2,7 @@
 
 Only the settings module is loaded here (json and dataclasses); the rest of the
 engine (session store, backends) waits until the frame is on screen
-(MainWindow.attach builds the Studio).
+(MainWindow.attach builds the engine).
 """
 
 from __future__ import annotations

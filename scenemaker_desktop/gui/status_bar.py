@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QLabel, QMainWindow, QStatusBar, QSystemTrayIcon
 
+from scenemaker_desktop.engine.secrets import SERVICES
 from scenemaker_desktop.gui.theme import current_colours
 
 if TYPE_CHECKING:
@@ -25,25 +26,23 @@ class HealthBar:
     """Permanent labels on the right of the status bar: keys, ffmpeg, jobs."""
 
     def __init__(self, bar: QStatusBar) -> None:
-        self.fal, self.openai, self.ffmpeg, self.jobs = (QLabel() for _ in range(4))
-        for widget in (self.fal, self.openai, self.ffmpeg, self.jobs):
+        self.keys = {service.id: QLabel() for service in SERVICES}
+        self.ffmpeg, self.jobs = QLabel(), QLabel()
+        for widget in (*self.keys.values(), self.ffmpeg, self.jobs):
             bar.addPermanentWidget(widget)
-        self.fal.setText(_dot(None, "fal key"))
-        self.openai.setText(_dot(None, "OpenAI key"))
+        for service in SERVICES:
+            self.keys[service.id].setText(_dot(None, f"{service.name} key"))
         self.ffmpeg.setText(_dot(None, "ffmpeg"))
         self.show_jobs(0, 0)
 
     def show_health(self, health: Health) -> None:
-        for widget, service, name in (
-            (self.fal, "fal", "fal key"),
-            (self.openai, "openai", "OpenAI key"),
-        ):
-            info = health.keys[service]
+        for service in SERVICES:
+            info, name = health.keys[service.id], f"{service.name} key"
             # A missing key is a choice (Local Preview needs none), not a fault: grey, not red.
-            widget.setText(_dot(True if info.configured else None, name))
-            widget.setToolTip(f"{name}: {info.where}")
-        self.ffmpeg.setText(_dot(health.ffmpeg_found, "ffmpeg"))
-        self.ffmpeg.setToolTip(health.ffmpeg_detail)
+            self.keys[service.id].setText(_dot(True if info.configured else None, name))
+            self.keys[service.id].setToolTip(f"{name}: {info.where}")
+        self.ffmpeg.setText(_dot(health.ffmpeg.found, "ffmpeg"))
+        self.ffmpeg.setToolTip(health.ffmpeg.detail)
 
     def show_jobs(self, running: int, queued: int) -> None:
         text = f"{running} running" + (f" · {queued} queued" if queued else "")

@@ -16,11 +16,18 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QScrollArea, QSplitter, QVBoxLayout, QWidget
 
-from scenemaker_desktop.engine.catalog import GenerationRequest, build_request, estimate_cost
+from scenemaker_desktop.engine.catalog import (
+    GenerationRequest,
+    ModelSetup,
+    build_request,
+    estimate_cost,
+    validate_setup,
+)
 from scenemaker_desktop.engine.errors import ValidationError
+from scenemaker_desktop.engine.facade import Engine
 from scenemaker_desktop.engine.sessions.model import Session
-from scenemaker_desktop.engine.studio import Studio
 from scenemaker_desktop.engine.vision.base import ImageAnalysis
+from scenemaker_desktop.engine.vision.service import VisionResult
 from scenemaker_desktop.gui.analysis_panel import AnalysisPanel
 from scenemaker_desktop.gui.drop_zone import DropZone
 from scenemaker_desktop.gui.images import InputPreview, load_input_preview, save_pasted_image
@@ -54,21 +61,23 @@ def judge(
 ) -> Verdict:
     """Validate the form as build_request sees it; missing image/action are hints."""
     try:
-        request = build_request(
-            model_id, action or "preview", overrides.get("chains", 3), overrides, analysis=analysis
-        )
+        setup = validate_setup(model_id, overrides)
     except ValidationError as exc:
         return Verdict(None, "—", "", str(exc), "error")
-    cost, detail = _cost_text(request)
+    cost, detail = _cost_text(setup)
     if not has_image:
         return Verdict(None, cost, detail, "Add an image to generate.", "hint")
     if not action.strip():
         return Verdict(None, cost, detail, "Describe the action to generate.", "hint")
+    try:
+        request = build_request(model_id, action, overrides=overrides, analysis=analysis)
+    except ValidationError as exc:  # e.g. an action longer than a request may hold
+        return Verdict(None, cost, detail, str(exc), "error")
     return Verdict(request, cost, detail, None, "hint")
 
 
-def _cost_text(request: GenerationRequest) -> tuple[str, str]:
-    estimate = estimate_cost(request)
+def _cost_text(setup: ModelSetup) -> tuple[str, str]:
+    estimate = estimate_cost(setup)
     clips = f"{estimate.clips} clip{'s' if estimate.clips != 1 else ''}"
     length = f"{round(estimate.seconds_per_clip, 1):g} s each"
     if estimate.per_clip_usd == 0:
@@ -77,13 +86,14 @@ def _cost_text(request: GenerationRequest) -> tuple[str, str]:
 
 
 class StudioPage(QWidget):
+    """Where a job is made: the input, the model, the previews and the queue."""
+
     generate_requested = Signal(Path, object)
     """(image, GenerationRequest)"""
-    message = Signal(str)
 
-    def __init__(self, studio: Studio, tasks: TaskRunner, parent: QWidget | None = None) -> None:
+    def __init__(self, engine: Engine, tasks: TaskRunner, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.studio, self.tasks = studio, tasks
+        self.engine, self.tasks = engine, tasks
         self.image: Path | None = None
         self.fal_ready: bool | None = None
         self._intake_token = 0
@@ -202,21 +212,20 @@ class StudioPage(QWidget):
     def analyse(self) -> None:
         if self.image is None:
             return
-        image, action, studio = self.image, self.analysis.action_text(), self.studio
+        image, action, engine = self.image, self.analysis.action_text(), self.engine
         token = self._intake_token
         self.analysis.set_busy()
 
-        def work() -> tuple[ImageAnalysis, str]:
-            # Choosing the analyser reads the keyring, so that happens here too.
-            analyser = studio.analyser()
-            result = analyser.analyse(image, action)
-            return result, analyser.name
-
-        def done(result: tuple[ImageAnalysis, str]) -> None:
+        def done(result: VisionResult[ImageAnalysis]) -> None:
             if token == self._intake_token:
-                self.analysis.set_analysis(*result)
+                self.analysis.set_analysis(result.value, result.source, result.notice)
 
-        self.tasks.submit(work, done, lambda error: self.analysis.set_failed(user_message(error)))
+        # Choosing the analyser reads the keyring, so that happens on the worker too.
+        self.tasks.submit(
+            lambda: engine.analyse(image, action),
+            done,
+            lambda error: self.analysis.set_failed(user_message(error)),
+        )
 
     # -- the request -------------------------------------------------------------------
 
@@ -257,13 +266,7 @@ class StudioPage(QWidget):
     def remix(self, session: Session, folder: Path) -> None:
         """Load a stored session's parameters, action, analysis and input image."""
         request = session.request
-        values = {
-            **dict(request.get("params") or {}),
-            "chains": request.get("chains", len(session.chains)),
-            "seam": request.get("seam", "exact"),
-            "crossfade": request.get("crossfade", 0.0),
-        }
-        self.model.load(session.model, values)
-        analysis = {**session.analysis, **dict(request.get("analysis") or {})}
-        self.analysis.set_values(str(request.get("action", "")), analysis)
+        self.model.load(request.model, {**request.params, **request.session_values()})
+        analysis = {**session.analysis, **request.analysis}
+        self.analysis.set_values(request.action, analysis)
         self.load_image(folder / session.input_image, analyse=False)

@@ -67,9 +67,6 @@ class ElidedLabel(QLabel):
         self.setToolTip(text)
         self._elide()
 
-    def full_text(self) -> str:
-        return self._full
-
     def resizeEvent(self, event: object) -> None:
         super().resizeEvent(event)
         self._elide()
@@ -129,14 +126,6 @@ class ImageView(QWidget):
         painter.setClipPath(path)
         painter.drawPixmap(target, self._pixmap, QRectF(self._pixmap.rect()))
         painter.end()
-
-
-def hline() -> QFrame:
-    line = QFrame()
-    line.setFrameShape(QFrame.Shape.HLine)
-    line.setObjectName("divider")
-    line.setFixedHeight(1)
-    return line
 
 
 def pretty_choice(value: str) -> str:

@@ -9,16 +9,15 @@ from pathlib import Path
 import pytest
 
 from scenemaker_desktop.engine.catalog import build_request
+from scenemaker_desktop.engine.facade import Engine
 from scenemaker_desktop.engine.runner import ChainRunner, RunnerServices
 from scenemaker_desktop.engine.sessions.intake import create_session
 from scenemaker_desktop.engine.sessions.store import SessionStore
-from scenemaker_desktop.engine.studio import Studio
 from scenemaker_desktop.engine.vision.base import ImageAnalysis, PromptContext
-from scenemaker_desktop.engine.vision.fallback import FallbackAnalyser
-from scenemaker_desktop.engine.vision.offline import OfflineAnalyser
 from scenemaker_desktop.engine.vision.openai_client import make_client
 from scenemaker_desktop.engine.vision.openai_vision import OpenAIAnalyser, OpenAIPromptWriter
 from scenemaker_desktop.engine.vision.prompts import lock_block
+from scenemaker_desktop.engine.vision.service import Vision
 from tests.conftest import TINY_LOCAL
 from tests.fakes.loopback import Fault
 from tests.fakes.openai_server import FakeOpenAI
@@ -76,10 +75,8 @@ def test_later_chain_prompt_sees_the_seed_frame_and_keeps_the_lock(fake, sample_
 
 def test_a_session_makes_at_most_chains_plus_one_calls(fake, sample_image, tmp_path, monkeypatch):
     monkeypatch.setenv("OPENAI_API_KEY", fake.key)
-    studio = Studio.from_environment()
     store = SessionStore(tmp_path / "sessions")
-    analyser, writer = studio.analyser(), studio.prompt_writer()
-    services = RunnerServices(ScriptedGenerator(), analyser, writer)
+    services = RunnerServices(ScriptedGenerator(), Engine.from_environment().vision())
     session = create_session(store, sample_image, build_request("wan", "the beam sweeps", 3))
     done = ChainRunner(store, lambda r: services).run(session.id)
     assert done.status.value == "completed"
@@ -93,18 +90,18 @@ def test_a_session_makes_at_most_chains_plus_one_calls(fake, sample_image, tmp_p
 
 def test_openai_failure_falls_back_to_offline_and_says_so(fake, sample_image):
     fake.script("chat", Fault(status=500), times=10)
-    analyser = FallbackAnalyser(OpenAIAnalyser(make_client(fake.key), "m"), OfflineAnalyser())
-    analysis = analyser.analyse(sample_image, "the beam sweeps")
-    assert analyser.name == "offline"
-    assert "OpenAI answered 500" in analyser.notice and "offline" in analyser.notice
-    assert analysis.action_direction == "the beam sweeps"
+    vision = Vision(OpenAIAnalyser(make_client(fake.key), "m"))
+    analysed = vision.analyse(sample_image, "the beam sweeps")
+    assert analysed.source == "offline"
+    assert "OpenAI answered 500" in analysed.notice and "offline" in analysed.notice
+    assert analysed.value.action_direction == "the beam sweeps"
 
 
 def test_rejected_key_falls_back_with_a_clear_notice(fake, sample_image):
-    analyser = FallbackAnalyser(OpenAIAnalyser(make_client("wrong"), "m"), OfflineAnalyser())
-    analyser.analyse(sample_image)
-    assert analyser.notice.startswith("OpenAI key rejected (401)")
-    assert "wrong" not in analyser.notice
+    vision = Vision(OpenAIAnalyser(make_client("wrong"), "m"))
+    notice = vision.analyse(sample_image).notice
+    assert notice.startswith("OpenAI key rejected (401)")
+    assert "wrong" not in notice
 
 
 def test_cli_session_with_openai_reports_the_call_budget(fake, run_cli, sample_image, home):

@@ -15,8 +15,7 @@ from scenemaker_desktop.engine.runner import ChainRunner, RunnerServices
 from scenemaker_desktop.engine.sessions.intake import create_session
 from scenemaker_desktop.engine.sessions.model import ChainStatus, SessionStatus
 from scenemaker_desktop.engine.sessions.store import SESSION_FILE, SessionStore
-from scenemaker_desktop.engine.vision.offline import OfflineAnalyser
-from scenemaker_desktop.engine.vision.prompts import TemplatePromptWriter
+from scenemaker_desktop.engine.vision.service import Vision
 from tests.fakes.scripted_generator import FRAMES, ScriptedGenerator
 
 
@@ -26,7 +25,7 @@ def store(tmp_path: Path) -> SessionStore:
 
 
 def _runner(store, generator, events=None, cancel=None) -> ChainRunner:
-    services = RunnerServices(generator, OfflineAnalyser(), TemplatePromptWriter())
+    services = RunnerServices(generator, Vision())
     sink = events.append if events is not None else (lambda e: None)
     return ChainRunner(store, lambda request: services, sink, cancel)
 

@@ -1,9 +1,9 @@
-"""Pinned input schemas of the four fal endpoints (DESIGN §1 is the authority).
+"""Pinned input schemas of the four fal endpoints (docs/ARCHITECTURE.md lists them).
 
 Each field is plain data: ``type`` (string/integer/number/boolean), optional
 ``enum``, ``ge``/``le`` bounds, ``required``, ``default`` and ``url`` (the value
 must be a file the fake can fetch: its own CDN or a data: URI). Ranges are
-pinned only where DESIGN pins them; other numeric knobs accept any number of
+pinned only where our docs pin them; other numeric knobs accept any number of
 the right type. ``RULES`` holds the cross-field constraints.
 """
 

@@ -82,3 +82,6 @@ class ScriptedGenerator:
 
     def cancel(self, request_id: str) -> None:
         self.cancels.append(request_id)
+
+    def close(self) -> None:
+        """Holds nothing."""

@@ -60,13 +60,6 @@ def _qt_garbage_goes_on_the_gui_thread(qapp) -> Iterator[None]:
 
 
 @pytest.fixture
-def studio(home: Path):
-    from scenemaker_desktop.engine.studio import Studio
-
-    return Studio.from_environment()
-
-
-@pytest.fixture
 def themed(qapp):
     from scenemaker_desktop.gui.theme import apply_theme
 
@@ -75,11 +68,11 @@ def themed(qapp):
 
 
 @pytest.fixture
-def window(qtbot, themed, studio) -> Iterator:
+def window(qtbot, themed, engine) -> Iterator:
     """The real main window, shown; closing it at the end stops its jobs."""
     from scenemaker_desktop.gui.main_window import MainWindow
 
-    win = MainWindow(studio)
+    win = MainWindow(engine)
     qtbot.addWidget(win)
     win.resize(1400, 900)
     win.show()

@@ -9,13 +9,9 @@ from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication, QWidget
 
-from scenemaker_desktop.engine.catalog import build_request
-from scenemaker_desktop.engine.sessions.model import Session
-from scenemaker_desktop.engine.studio import Studio
+from tests.sessions_support import SLOW_LOCAL, TINY_LOCAL, stored_session
 
-TINY_LOCAL = {"resolution": "360p", "duration": 2, "fps": 12}
-# Long enough to still be rendering when the test cancels it; cancelled long before it ends.
-SLOW_LOCAL = {"resolution": "360p", "duration": 10, "fps": 30}
+__all__ = ["SLOW_LOCAL", "TINY_LOCAL", "stored_session"]
 WAIT_MS = 60_000
 
 
@@ -62,11 +58,3 @@ def fill_form(
 
 def jobs(window) -> list:
     return list(window.queue.jobs)
-
-
-def stored_session(studio: Studio, chains: int = 1, params: dict | None = None) -> Session:
-    """A queued session made through the engine's intake, as `scenemaker generate` does."""
-    from tests.conftest import SAMPLE_IMAGE
-
-    request = build_request("local", "slow push in toward the sea", chains, params or TINY_LOCAL)
-    return studio.new_session(SAMPLE_IMAGE, request)

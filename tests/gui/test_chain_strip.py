@@ -6,15 +6,15 @@ from pathlib import Path
 
 from PySide6.QtGui import QImage
 
-from scenemaker_desktop.gui.chain_strip import FINAL, ChainStrip
+from scenemaker_desktop.gui.chain_strip import FINAL, ChainStrip, ChainTile
 from scenemaker_desktop.gui.theme import apply_theme
 
 
-def _row(strip: ChainStrip) -> list[str]:
-    """What the row shows, left to right (visible tiles only)."""
-    layout = strip._row
-    widgets = [layout.itemAt(i).widget() for i in range(layout.count())]
-    return [w.caption for w in widgets if w is not None and hasattr(w, "caption")]
+def _row(qtbot, strip: ChainStrip) -> list[str]:
+    """The captions of the tiles the user sees, left to right."""
+    qtbot.wait(1)  # the layout places new tiles, and dropped ones go, on the next turn
+    shown = [tile for tile in strip.findChildren(ChainTile) if tile.isVisibleTo(strip)]
+    return [tile.caption for tile in sorted(shown, key=lambda tile: tile.x())]
 
 
 def _finish_everything(strip: ChainStrip, tmp_path: Path) -> None:
@@ -28,6 +28,7 @@ def _finish_everything(strip: ChainStrip, tmp_path: Path) -> None:
 def test_a_new_job_reuses_the_tiles_and_empties_them(qtbot, themed, tmp_path):
     strip = ChainStrip()
     qtbot.addWidget(strip)
+    strip.show()
     strip.reset(3)
     first_tiles, first_final = list(strip.tiles), strip.final
     _finish_everything(strip, tmp_path)
@@ -36,7 +37,7 @@ def test_a_new_job_reuses_the_tiles_and_empties_them(qtbot, themed, tmp_path):
     strip.reset(2)
 
     assert strip.tiles == first_tiles[:2] and strip.final is first_final
-    assert _row(strip) == ["Chain 1", "Chain 2", "Final video"]
+    assert _row(qtbot, strip) == ["Chain 1", "Chain 2", "Final video"]
     assert strip.ready_count() == 0 and not strip.final.ready
     assert not any(t.isChecked() or t.isEnabled() for t in [*strip.tiles, strip.final])
     assert all(t.toolTip() == "" for t in strip.tiles)
@@ -45,13 +46,14 @@ def test_a_new_job_reuses_the_tiles_and_empties_them(qtbot, themed, tmp_path):
 def test_more_chains_go_before_the_final_tile_and_none_empties_the_row(qtbot, themed):
     strip = ChainStrip()
     qtbot.addWidget(strip)
+    strip.show()
     strip.reset(1)
     strip.reset(4)
-    assert _row(strip) == ["Chain 1", "Chain 2", "Chain 3", "Chain 4", "Final video"]
+    assert _row(qtbot, strip) == ["Chain 1", "Chain 2", "Chain 3", "Chain 4", "Final video"]
     assert [t.index for t in strip.tiles] == [0, 1, 2, 3] and strip.final.index == FINAL
 
     strip.reset(0)
-    assert _row(strip) == [] and strip.final is None
+    assert _row(qtbot, strip) == [] and strip.final is None
     assert not strip.empty.isHidden()
 
 

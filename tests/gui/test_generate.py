@@ -8,7 +8,7 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 
 from scenemaker_desktop.engine.sessions.model import SessionStatus
-from scenemaker_desktop.gui.job_queue import JobStatus
+from tests.fakes.openai_server import FakeOpenAI
 from tests.gui.helpers import SLOW_LOCAL, TINY_LOCAL, WAIT_MS, fill_form, jobs, load_input
 
 
@@ -18,7 +18,7 @@ def _status_on_disk(home: Path, session_id: str) -> str:
 
 
 def _rendering(job) -> bool:
-    return job.status is JobStatus.RUNNING and "Rendering" in job.operation
+    return job.status is SessionStatus.RUNNING and "Rendering" in job.operation
 
 
 def test_two_local_chains_fill_the_strip_and_the_final_video_plays(qtbot, window, sample_image):
@@ -30,7 +30,7 @@ def test_two_local_chains_fill_the_strip_and_the_final_video_plays(qtbot, window
 
     qtbot.waitUntil(lambda: jobs(window) and jobs(window)[0].status.finished, timeout=WAIT_MS)
     job = jobs(window)[0]
-    assert job.status is JobStatus.COMPLETED, job.error
+    assert job.status is SessionStatus.COMPLETED, job.error
     strip, player = page.preview.strip, page.preview.player
     qtbot.waitUntil(lambda: player.source == job.final_video, timeout=WAIT_MS)
     assert strip.ready_count() == 2
@@ -72,7 +72,7 @@ def test_escape_cancels_the_selected_running_job_and_offers_retry(
     qtbot.keyClick(window, Qt.Key.Key_Escape)
 
     qtbot.waitUntil(lambda: job.status.finished, timeout=WAIT_MS)
-    assert job.status is JobStatus.CANCELLED
+    assert job.status is SessionStatus.CANCELLED
     assert _status_on_disk(home, job.session_id) == "cancelled"
     row = window.studio_page.jobs.rows[job.id]
     assert row.retry_button.isVisibleTo(row) and row.retry_button.text() == "Retry"
@@ -91,19 +91,19 @@ def test_parallel_limit_queues_extra_jobs_and_retry_runs_a_cancelled_one(
     page.generate()
     qtbot.waitUntil(lambda: len(jobs(window)) == 2 and _rendering(jobs(window)[0]), timeout=WAIT_MS)
     slow, quick = jobs(window)
-    qtbot.waitUntil(lambda: quick.status is JobStatus.QUEUED, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: quick.status is SessionStatus.QUEUED, timeout=WAIT_MS)
 
     window.queue.cancel(quick)
     qtbot.waitUntil(lambda: quick.status.finished, timeout=WAIT_MS)
-    assert quick.status is JobStatus.CANCELLED
-    assert slow.status is JobStatus.RUNNING
+    assert quick.status is SessionStatus.CANCELLED
+    assert slow.status is SessionStatus.RUNNING
     row = page.jobs.rows[quick.id]
     window.queue.cancel(slow)
     qtbot.waitUntil(lambda: slow.status.finished, timeout=WAIT_MS)
     qtbot.mouseClick(row.retry_button, Qt.MouseButton.LeftButton)
 
     qtbot.waitUntil(lambda: quick.status.finished, timeout=WAIT_MS)
-    assert quick.status is JobStatus.COMPLETED, quick.error
+    assert quick.status is SessionStatus.COMPLETED, quick.error
     assert _status_on_disk(home, quick.session_id) == "completed"
     assert quick.final_video is not None and quick.final_video.is_file()
 
@@ -124,19 +124,21 @@ def test_closing_the_window_saves_a_running_job_as_interrupted(qtbot, window, sa
     assert settings["last_params"]["local"]["fps"] == SLOW_LOCAL["fps"]
 
 
-def test_an_engine_notice_is_shown_on_its_running_job(qtbot, window):
-    from scenemaker_desktop.engine.events import NoticeEvent
-    from scenemaker_desktop.gui.job_queue import Job, JobStatus
+def test_a_fallback_notice_reaches_its_job_and_stays_on_its_row(
+    qtbot, window, sample_image, monkeypatch
+):
+    # OpenAI refuses the key: the worker's analysis falls back to offline and says so.
+    with FakeOpenAI() as fake:
+        monkeypatch.setenv("OPENAI_API_KEY", "not-the-key")
+        monkeypatch.setenv("OPENAI_BASE_URL", fake.base_url)
+        load_input(qtbot, window, sample_image)
+        fill_form(window, "slow push in toward the sea", 1, TINY_LOCAL)
+        window.studio_page.generate()
+        qtbot.waitUntil(lambda: jobs(window) and jobs(window)[0].finished, timeout=WAIT_MS)
 
-    job = Job(id=990, title="the beam sweeps", subtitle="WAN", status=JobStatus.RUNNING)
-    window.queue.jobs.append(job)
-    with qtbot.waitSignal(window.queue.job_changed, timeout=2000):
-        window.queue._on_event((job.id, NoticeEvent("s", "OpenAI answered 503; using offline")))
-    assert job.operation == "Note: OpenAI answered 503; using offline"
-    window.queue.jobs.remove(job)
-
-
-def test_every_session_status_is_a_job_status():
-    assert {JobStatus(status.value).value for status in SessionStatus} == {
-        status.value for status in SessionStatus
-    }
+    job = jobs(window)[0]
+    assert job.status is SessionStatus.COMPLETED, job.error
+    assert job.notices[0] == "OpenAI key rejected (401); using the offline analysis instead"
+    row = window.studio_page.jobs.rows[job.id]
+    assert "Note: OpenAI key rejected (401)" in row.detail.toolTip()
+    assert "not-the-key" not in row.detail.toolTip()

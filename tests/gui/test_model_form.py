@@ -95,11 +95,11 @@ def test_each_model_keeps_its_own_values_while_switching(window):
     assert model.form.controls["frames_per_second"].value() == 20
 
 
-def test_with_a_fal_key_and_no_history_the_form_opens_on_wan(qtbot, themed, studio, memory_keyring):
+def test_with_a_fal_key_and_no_history_the_form_opens_on_wan(qtbot, themed, engine, memory_keyring):
     from scenemaker_desktop.gui.main_window import MainWindow
 
     memory_keyring.set_password("SceneMaker", "fal", "fal-test-key")
-    window = MainWindow(studio)
+    window = MainWindow(engine)
     qtbot.addWidget(window)
     window.show()
 

@@ -9,12 +9,13 @@ from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from scenemaker_desktop.engine.sessions.model import SessionStatus
+from scenemaker_desktop.engine.sessions.store import SessionStore
 from tests.gui.helpers import WAIT_MS, stored_session
 
 
-def _completed_session(studio):
-    session = stored_session(studio, chains=2)
-    return studio.runner().run(session.id)
+def _completed_session(engine):
+    session = stored_session(engine, chains=2)
+    return engine.run_session(session.id)
 
 
 def _show_sessions(qtbot, window, count: int):
@@ -24,8 +25,8 @@ def _show_sessions(qtbot, window, count: int):
     return window.browser
 
 
-def test_the_browser_lists_sessions_with_model_chains_status_and_cost(qtbot, window, studio):
-    session = _completed_session(studio)
+def test_the_browser_lists_sessions_with_model_chains_status_and_cost(qtbot, window, engine):
+    session = _completed_session(engine)
 
     browser = _show_sessions(qtbot, window, 1)
 
@@ -37,8 +38,8 @@ def test_the_browser_lists_sessions_with_model_chains_status_and_cost(qtbot, win
     assert not browser.buttons["resume"].isEnabled()
 
 
-def test_open_shows_the_sessions_previews_and_parameters(qtbot, window, studio):
-    session = _completed_session(studio)
+def test_open_shows_the_sessions_previews_and_parameters(qtbot, window, engine):
+    session = _completed_session(engine)
     browser = _show_sessions(qtbot, window, 1)
 
     qtbot.mouseClick(browser.buttons["open"], Qt.MouseButton.LeftButton)
@@ -47,13 +48,13 @@ def test_open_shows_the_sessions_previews_and_parameters(qtbot, window, studio):
     qtbot.waitUntil(lambda: preview.session_id == session.id, timeout=WAIT_MS)
     assert window.pages.currentWidget() is window.studio_page
     assert preview.strip.ready_count() == 2
-    assert preview.player.source == studio.store.folder(session.id) / "final.mp4"
+    assert preview.player.source == engine.session_folder(session.id) / "final.mp4"
     assert "Resolution 360p" in preview.params.text()
     assert "Frames per second 12" in preview.params.text()
 
 
-def test_remix_loads_the_sessions_parameters_into_the_form(qtbot, window, studio):
-    _completed_session(studio)
+def test_remix_loads_the_sessions_parameters_into_the_form(qtbot, window, engine):
+    _completed_session(engine)
     browser = _show_sessions(qtbot, window, 1)
     page = window.studio_page
     page.model.set_model("wan")
@@ -75,10 +76,10 @@ def test_remix_loads_the_sessions_parameters_into_the_form(qtbot, window, studio
 
 
 def test_delete_asks_first_and_removes_the_folder_only_when_confirmed(
-    qtbot, window, studio, monkeypatch
+    qtbot, window, engine, monkeypatch
 ):
-    session = _completed_session(studio)
-    folder = studio.store.folder(session.id)
+    session = _completed_session(engine)
+    folder = engine.session_folder(session.id)
     browser = _show_sessions(qtbot, window, 1)
     answers = [QMessageBox.StandardButton.Cancel, QMessageBox.StandardButton.Yes]
     asked = []
@@ -99,10 +100,10 @@ def test_delete_asks_first_and_removes_the_folder_only_when_confirmed(
     assert browser.empty.isVisibleTo(browser)
 
 
-def test_a_session_left_running_shows_as_interrupted_and_resumes(qtbot, window, studio):
-    session = stored_session(studio, chains=2)
+def test_a_session_left_running_shows_as_interrupted_and_resumes(qtbot, window, engine):
+    session = stored_session(engine, chains=2)
     session.status = SessionStatus.RUNNING  # the app that ran it died without a word
-    studio.store.save(session)
+    SessionStore(engine.sessions_dir).save(session)
     browser = _show_sessions(qtbot, window, 1)
 
     assert browser.table.topLevelItem(0).text(4) == "interrupted"
@@ -113,17 +114,17 @@ def test_a_session_left_running_shows_as_interrupted_and_resumes(qtbot, window, 
         lambda: window.queue.jobs and window.queue.jobs[0].status.finished, timeout=WAIT_MS
     )
     assert window.queue.jobs[0].status.value == "completed"
-    assert studio.store.load(session.id).status is SessionStatus.COMPLETED
+    assert engine.load_session(session.id).status is SessionStatus.COMPLETED
 
 
-def test_interrupted_sessions_are_announced_at_start(qtbot, themed, studio):
+def test_interrupted_sessions_are_announced_at_start(qtbot, themed, engine):
     from scenemaker_desktop.gui.main_window import MainWindow
 
-    session = stored_session(studio)
+    session = stored_session(engine)
     session.status = SessionStatus.RUNNING
-    studio.store.save(session)
+    SessionStore(engine.sessions_dir).save(session)
 
-    win = MainWindow(studio)
+    win = MainWindow(engine)
     qtbot.addWidget(win)
     win.show()
 
@@ -132,21 +133,21 @@ def test_interrupted_sessions_are_announced_at_start(qtbot, themed, studio):
     win.close()
 
 
-def test_reveal_opens_the_session_folder_in_the_file_manager(qtbot, window, studio, monkeypatch):
-    session = _completed_session(studio)
+def test_reveal_opens_the_session_folder_in_the_file_manager(qtbot, window, engine, monkeypatch):
+    session = _completed_session(engine)
     browser = _show_sessions(qtbot, window, 1)
     opened = []
     monkeypatch.setattr(QDesktopServices, "openUrl", lambda url: opened.append(url) or True)
 
     qtbot.mouseClick(browser.buttons["reveal"], Qt.MouseButton.LeftButton)
 
-    assert [Path(url.toLocalFile()) for url in opened] == [studio.store.folder(session.id)]
+    assert [Path(url.toLocalFile()) for url in opened] == [engine.session_folder(session.id)]
 
 
 def test_export_saves_a_copy_of_the_video_where_the_user_chooses(
-    qtbot, window, studio, monkeypatch, tmp_path
+    qtbot, window, engine, monkeypatch, tmp_path
 ):
-    session = _completed_session(studio)
+    session = _completed_session(engine)
     window.open_session(session.id)
     preview = window.studio_page.preview
     qtbot.waitUntil(lambda: preview.export_button.isEnabled(), timeout=WAIT_MS)
@@ -157,5 +158,5 @@ def test_export_saves_a_copy_of_the_video_where_the_user_chooses(
     qtbot.mouseClick(preview.export_button, Qt.MouseButton.LeftButton)
 
     qtbot.waitUntil(target.is_file, timeout=WAIT_MS)
-    final = studio.store.folder(session.id) / "final.mp4"
+    final = engine.session_folder(session.id) / "final.mp4"
     assert target.read_bytes() == final.read_bytes()

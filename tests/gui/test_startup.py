@@ -78,8 +78,11 @@ def test_a_wrong_guess_at_the_desktop_scheme_is_corrected_and_remembered(qtbot, 
 
 
 def test_a_chosen_theme_is_kept_whatever_the_desktop_says(window, qapp):
+    from PySide6.QtCore import Qt
+    from PySide6.QtGui import QGuiApplication
+
     apply_theme(qapp, "dark")
-    window._system_theme_changed()
+    QGuiApplication.styleHints().colorSchemeChanged.emit(Qt.ColorScheme.Light)  # the desktop
     assert qapp.property("themeVariant") == "dark"
 
 

@@ -13,14 +13,14 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QByteArray
 
-from scenemaker_desktop.engine.studio import Studio
+from scenemaker_desktop.engine.facade import Engine
 from scenemaker_desktop.gui.main_window import MainWindow
 from tests.conftest import REPO
 from tests.gui.helpers import WAIT_MS
 
 
-def test_geometry_and_last_parameters_are_remembered_across_restarts(qtbot, themed, studio):
-    first = MainWindow(studio)
+def test_geometry_and_last_parameters_are_remembered_across_restarts(qtbot, themed, engine):
+    first = MainWindow(engine)
     qtbot.addWidget(first)
     first.resize(1234, 777)
     first.show()
@@ -29,7 +29,7 @@ def test_geometry_and_last_parameters_are_remembered_across_restarts(qtbot, them
     first.studio_page.model.session_controls["chains"].set_value(4)
     first.close()
 
-    second = MainWindow(Studio.from_environment())
+    second = MainWindow(Engine.from_environment())
     qtbot.addWidget(second)
 
     model = second.studio_page.model
@@ -38,8 +38,8 @@ def test_geometry_and_last_parameters_are_remembered_across_restarts(qtbot, them
     assert model.session_controls["chains"].value() == 4
     # The offscreen screen is 800x600, so Qt fits a restored window to it; what we can check
     # is that the geometry was stored and that Qt accepts it back.
-    geometry = json.loads((studio.paths.settings_file).read_text())["window_geometry"]
-    assert geometry == second.studio.settings.window_geometry
+    geometry = json.loads((engine.paths.settings_file).read_text())["window_geometry"]
+    assert geometry == second.engine.settings.window_geometry
     assert second.restoreGeometry(QByteArray.fromBase64(geometry.encode()))
     second.close()
 
@@ -50,7 +50,7 @@ def test_the_status_bar_shows_keys_ffmpeg_and_jobs(qtbot, window, memory_keyring
     qtbot.waitUntil(lambda: health.ffmpeg.toolTip() != "", timeout=WAIT_MS)
 
     assert "ffmpeg" in health.ffmpeg.toolTip()
-    assert health.fal.toolTip() == "fal key: not set"
+    assert health.keys["fal"].toolTip() == "fal key: not set"
     assert "0 running" in health.jobs.text()
 
 
@@ -166,14 +166,14 @@ def test_a_file_opened_from_the_desktop_loads_into_the_window(qtbot, qapp, windo
     assert qapp.last_opened == str(sample_image)
 
 
-def test_a_file_opened_at_launch_waits_for_the_window(qtbot, qapp, themed, studio, sample_image):
+def test_a_file_opened_at_launch_waits_for_the_window(qtbot, qapp, themed, engine, sample_image):
     from PySide6.QtGui import QFileOpenEvent
     from PySide6.QtWidgets import QApplication
 
     from scenemaker_desktop.gui.app import open_files_in
 
     QApplication.sendEvent(qapp, QFileOpenEvent(str(sample_image)))  # no window yet
-    window = MainWindow(studio)
+    window = MainWindow(engine)
     qtbot.addWidget(window)
     open_files_in(qapp, window)
 

@@ -116,7 +116,7 @@ def test_the_program_is_a_render_worker_after_the_hidden_command(
     # What a packaged app runs for each job: its own program, `_run-worker ...`.
     from scenemaker_desktop.engine.catalog import build_request
     from scenemaker_desktop.frozen import WORKER_COMMAND
-    from tests.gui.helpers import TINY_LOCAL
+    from tests.sessions_support import TINY_LOCAL
 
     request = json.dumps(build_request("local", "slow push in", 1, TINY_LOCAL).to_dict())
     created = run_cli(WORKER_COMMAND, "create", str(sample_image), "--request", request)

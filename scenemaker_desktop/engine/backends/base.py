@@ -33,7 +33,6 @@ class ClipJob:
     continuation: Mapping[str, Any] | None = None
     """For chain k>0: ``{"previous_state": <ClipResult.state of chain k-1>,
     "seed_frame_index": <index of the seed frame in chain k-1's clip>}``."""
-    negative_prompt: str = ""
     action: str = ""
     """The user's own action text (the prompt may add description that misleads keyword use)."""
     num_chains: int = 1
@@ -65,6 +64,10 @@ class Generator(Protocol):
     """Makes clips for one model."""
 
     model_id: str
+    remote: bool
+    """True when a request lives on a service and outlasts this process (fal): the runner
+    saves its id, and resume re-polls it instead of paying again. Local renders are
+    throwaway, so a resumed local chain simply renders again."""
 
     def submit(self, job: ClipJob) -> str:
         """Start the clip and return a request id (cheap; nothing is awaited)."""
@@ -85,4 +88,8 @@ class Generator(Protocol):
 
     def cancel(self, request_id: str) -> None:
         """Ask the backend to drop the request (best effort, never raises)."""
+        ...
+
+    def close(self) -> None:
+        """Let go of connections; the generator is not used afterwards."""
         ...

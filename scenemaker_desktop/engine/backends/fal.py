@@ -47,9 +47,6 @@ from scenemaker_desktop.engine.errors import BackendUnavailableError, Cancelled
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-TYPICAL_SECONDS: Mapping[str, float] = {"wan": 90.0, "pixverse": 45.0, "luma": 75.0, "kling": 150.0}
-"""Rough generation time per model on fal, for the progress estimate only."""
-_DEFAULT_TYPICAL = 90.0
 _ESTIMATE_CAP = 0.95
 _LOG_CHARS = 100
 
@@ -118,7 +115,9 @@ class FalGenerator:
             cancel=cancel,
         )
         on_progress(ClipProgress(1.0, "clip ready"))
-        return ClipResult(job.output, {"fal_request_id": request_id}, self._clip_cost(job))
+        return ClipResult(
+            job.output, {"fal_request_id": request_id}, self.spec.clip_cost(job.params)
+        )
 
     def cancel(self, request_id: str) -> None:
         """Ask fal to drop the request; never raises (fal says 400 once it has finished)."""
@@ -157,7 +156,7 @@ class FalGenerator:
     def _poll_until_done(
         self, request_id: str, on_progress: ProgressCallback, cancel: CancelToken
     ) -> Completed:
-        tracker = _ProgressTracker(TYPICAL_SECONDS.get(self.model_id, _DEFAULT_TYPICAL))
+        tracker = _ProgressTracker(self.spec.timing.typical_generation_seconds)
         deadline = time.monotonic() + self.limits.max_wait_seconds
         interval = self.limits.first_poll_interval
         while True:
@@ -198,10 +197,6 @@ class FalGenerator:
         if not isinstance(url, str) or not url:
             raise self._errors.error("fal finished but its answer holds no video", retryable=False)
         return url
-
-    def _clip_cost(self, job: ClipJob) -> float:
-        seconds = self.spec.clip_seconds(job.params)
-        return self.spec.price.clip_cost(job.params, seconds)
 
 
 class _ProgressTracker:

@@ -4,8 +4,8 @@ fal-client keeps its hosts and retry policy in module globals that it reads at
 call time, so we set them once per process, before a client's first upload
 (a SyncClient's CDN token manager copies ``REST_URL`` when it is created).
 
-- ``SCENEMAKER_FAL_URL`` (DESIGN §2) replaces every fal host (queue, run, REST
-  storage, CDN) with one base URL; plain http works.
+- ``SCENEMAKER_FAL_URL`` (see docs/ARCHITECTURE.md) replaces every fal host
+  (queue, run, REST storage, CDN) with one base URL; plain http works.
 - fal-client's own retries are switched off (``MAX_ATTEMPTS = 1``): it would
   retry 429/502/503/504 and transport errors up to 10 times with up to 30 s
   sleeps that no cancel token can interrupt, and never retry a plain 500. Our

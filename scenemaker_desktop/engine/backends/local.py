@@ -23,6 +23,7 @@ from scenemaker_desktop.engine.backends.camera import IDENTITY, CameraMove, Came
 from scenemaker_desktop.engine.backends.camera_path import CameraPath, plan_first, plan_next
 from scenemaker_desktop.engine.backends.local_render import render_clip
 from scenemaker_desktop.engine.cancel import CancelToken
+from scenemaker_desktop.engine.catalog import LocalPreviewValues
 from scenemaker_desktop.engine.errors import GenerationError
 from scenemaker_desktop.engine.images import DECODE_ERRORS, flatten_to_rgb
 
@@ -65,27 +66,28 @@ def output_size(resolution: str, aspect_ratio: str) -> tuple[int, int]:
 def read_settings(
     params: Mapping[str, Any], action_text: str, source_size: tuple[int, int]
 ) -> RenderSettings:
-    """The render settings for validated ``params`` (defaults as in the catalog).
+    """The render settings for validated ``params`` (the catalog fills any left out).
 
     ``camera_move=auto`` reads ``action_text``: pass the artist's own action,
     not the chain's prompt, whose added description ("light falls from the
     left") would steer the camera as much as what the artist asked for.
     """
-    aspect = str(params.get("aspect_ratio", "auto"))
+    values = LocalPreviewValues.of(params)
+    aspect = values.aspect_ratio
     if aspect == "auto":
         aspect = nearest_aspect(*source_size)
-    move_name = str(params.get("camera_move", "auto"))
+    move = values.camera_move
     try:
-        width, height = output_size(str(params.get("resolution", "720p")), aspect)
+        width, height = output_size(values.resolution, aspect)
         return RenderSettings(
             width=width,
             height=height,
             aspect_ratio=aspect,
-            fps=int(params.get("fps", 24)),
-            duration=int(params.get("duration", 5)),
-            strength=float(params.get("motion_strength", 0.5)),
-            move=choose_move(action_text) if move_name == "auto" else CameraMove(move_name),
-            quality_preservation=bool(params.get("quality_preservation", True)),
+            fps=int(values.fps),
+            duration=int(values.duration),
+            strength=float(values.motion_strength),
+            move=choose_move(action_text) if move == "auto" else CameraMove(move),
+            quality_preservation=bool(values.quality_preservation),
         )
     except (KeyError, ValueError, TypeError) as exc:
         # Validation should have caught this; say which value, not where it broke.
@@ -101,12 +103,16 @@ class LocalPreviewGenerator:
     """Renders camera-move clips offline; the default when no fal key is set."""
 
     model_id = "local"
+    remote = False
 
     def submit(self, job: ClipJob) -> str:
         return f"local-{uuid.uuid4().hex}"
 
     def cancel(self, request_id: str) -> None:
         """Nothing runs remotely; the cancel token given to ``wait`` stops rendering."""
+
+    def close(self) -> None:
+        """Nothing is held between clips."""
 
     def wait(
         self,
@@ -122,7 +128,7 @@ class LocalPreviewGenerator:
         # resampled and H.264-compressed would soften the picture a little more each
         # chain. Off, we follow the seed frame like a cloud model must (it only sees
         # the seed), so the preview shows what plain chaining does to a picture.
-        preserve = bool(job.params.get("quality_preservation", True))
+        preserve = LocalPreviewValues.of(job.params).quality_preservation
         from_source = job.continuation is None or (preserve and previous is not None)
         image_path = Path(job.source_image if from_source else job.seed_image)
         with _opened(image_path) as image:

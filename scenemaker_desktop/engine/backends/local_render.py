@@ -9,11 +9,9 @@ ffmpeg/libx264 process.
 
 Why planes rather than RGB frames: resizing an RGB image costs Pillow four
 channels per pixel, the quarter-size chroma planes cost half a channel, and
-ffmpeg then has no colour conversion to do. Why luma planes sized for the
-clip's largest zoom rather than its smallest (which would make every luma
-resize a cheaper 2-tap upscale, about a sixth less time): the most magnified
-frames would lose about 2 dB PSNR of detail. bench/bench_local_render.py
-has the speed figures.
+ffmpeg then has no colour conversion to do. Luma planes are sized for the
+clip's largest zoom, not its smallest: cheaper upscales would soften the most
+magnified frames. docs/PERFORMANCE.md has the measurements behind these choices.
 """
 
 from __future__ import annotations
@@ -41,16 +39,8 @@ from scenemaker_desktop.engine.cancel import CancelToken
 from scenemaker_desktop.engine.errors import Cancelled, GenerationError
 from scenemaker_desktop.engine.media.ffmpeg_bin import ffmpeg_exe, last_error_line
 
-# The resizes take about half the CPU of a frame, and each step up from
-# ultrafast (superfast, then veryfast) roughly doubles the encoder's share; on a
-# 2-core machine that costs a third to a half of the frame rate. Ultrafast looks
-# the same on these slow, smooth moves; it only spends more bits (no CABAC, no
-# deblocking), and assembly re-encodes anyway. A constant QP rather than CRF:
-# CRF makes x264 run a half-resolution motion search on every frame to weigh
-# its complexity, about 11 % of the encoder's CPU; QP 18 gives the PSNR of
-# CRF 20 at 3 % more bits. Other knobs (-tune fastdecode/zerolatency,
-# -threads, no-deblock/cabac=0, which ultrafast already implies) moved the
-# encoder's CPU by less than run-to-run noise.
+# Ultrafast and a constant QP: slower presets and CRF cost frame rate and look the same
+# on these slow, smooth moves, and assembly re-encodes anyway (figures: PERFORMANCE.md).
 X264_PRESET = "ultrafast"
 X264_QP = "18"
 RENDER_WORKERS = 2  # Pillow releases the GIL while resizing, so two really overlap

@@ -1,39 +1,51 @@
 """The model catalog: one source of truth for forms, validation, CLI --set, fal and cost."""
 
-from scenemaker_desktop.engine.catalog.models import MODELS, ModelSpec
+from scenemaker_desktop.engine.catalog.models import (
+    MODELS,
+    LocalPreviewValues,
+    default_model_id,
+)
 from scenemaker_desktop.engine.catalog.params import Param, ParamKind
 from scenemaker_desktop.engine.catalog.pricing import Price
 from scenemaker_desktop.engine.catalog.request import (
     SESSION_PARAMS,
     CostEstimate,
     GenerationRequest,
+    ModelSetup,
     allowed_keys,
     build_request,
     estimate_cost,
     fal_arguments,
     get_model,
     parse_set_options,
+    validate_setup,
 )
 from scenemaker_desktop.engine.catalog.seed_request import (
     load_seed_request,
     seed_request_to_request,
 )
+from scenemaker_desktop.engine.catalog.spec import ClipTiming, ModelSpec
 
 __all__ = [
     "MODELS",
     "SESSION_PARAMS",
+    "ClipTiming",
     "CostEstimate",
     "GenerationRequest",
+    "LocalPreviewValues",
+    "ModelSetup",
     "ModelSpec",
     "Param",
     "ParamKind",
     "Price",
     "allowed_keys",
     "build_request",
+    "default_model_id",
     "estimate_cost",
     "fal_arguments",
     "get_model",
     "load_seed_request",
     "parse_set_options",
     "seed_request_to_request",
+    "validate_setup",
 ]

@@ -1,36 +1,18 @@
-"""The five generators of DESIGN §1, as data. Adding a model is one entry here."""
+"""The five generators, as data: Local Preview and four fal.ai models.
+
+Adding a model is one entry here; forms, validation, CLI --set, fal arguments,
+cost and old-request translation all read these entries.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from typing import Any
 
-from scenemaker_desktop.engine.catalog.params import Param, choice, flag, integer, number, text
+from scenemaker_desktop.engine.catalog.params import choice, flag, integer, number, text
 from scenemaker_desktop.engine.catalog.pricing import FREE, Price
-
-CrossRule = Callable[[Mapping[str, Any]], str | None]
-"""Returns a user-facing complaint (without the model prefix) or None when the values fit."""
-
-
-@dataclass(frozen=True)
-class ModelSpec:
-    id: str
-    display_name: str
-    endpoint: str | None
-    params: tuple[Param, ...]
-    price: Price
-    summary: str
-    legacy_names: tuple[str, ...] = ()
-    rules: tuple[CrossRule, ...] = ()
-    clip_seconds: Callable[[Mapping[str, Any]], float] = lambda values: 5.0
-    needs_fal: bool = True
-
-    def param(self, key: str) -> Param | None:
-        return next((p for p in self.params if p.key == key), None)
-
-    def defaults(self) -> dict[str, Any]:
-        return {p.key: p.default for p in self.params}
+from scenemaker_desktop.engine.catalog.spec import ClipTiming, ModelSpec
 
 
 def _pixverse_1080p_only_5s(values: Mapping[str, Any]) -> str | None:
@@ -48,6 +30,8 @@ _SEED = integer(
     "Same seed + same input = same clip; -1 picks one at random.",
     fal_field="seed",
     omit_when=(-1,),
+    special_labels={-1: "Random"},
+    legacy_field="seed",
 )
 _NEGATIVE = text(
     "negative_prompt",
@@ -66,7 +50,7 @@ LOCAL = ModelSpec(
     legacy_names=("Local", "Local Preview (offline)"),
     price=FREE,
     needs_fal=False,
-    clip_seconds=lambda v: float(v.get("duration", 5)),
+    timing=ClipTiming(seconds_param="duration", typical_generation_seconds=10.0),
     params=(
         integer("duration", "Duration (s)", 2, 10, 5, "Length of each chain's clip in seconds."),
         choice(
@@ -75,6 +59,7 @@ LOCAL = ModelSpec(
             ("360p", "480p", "720p", "1080p"),
             "720p",
             "Short side of the video in pixels.",
+            legacy_field="resolution",
         ),
         choice(
             "aspect_ratio",
@@ -115,6 +100,7 @@ LOCAL = ModelSpec(
             "Quality preservation",
             True,
             "Render every chain from the full-resolution image so chains never soften.",
+            legacy_field="enable_quality_preservation",
         ),
     ),
 )
@@ -126,7 +112,9 @@ WAN = ModelSpec(
     summary="WAN 2.1 image-to-video on fal.ai: good motion, fair price.",
     legacy_names=("WAN (Default)", "WAN 2.1", "WAN"),
     price=Price(base_by="resolution", base_table={"480p": 0.20, "720p": 0.40}, base_usd=0.40),
-    clip_seconds=lambda v: int(v.get("num_frames", 81)) / int(v.get("frames_per_second", 16)),
+    timing=ClipTiming(
+        frames_param="num_frames", fps_param="frames_per_second", typical_generation_seconds=90.0
+    ),
     params=(
         choice(
             "resolution",
@@ -135,6 +123,7 @@ WAN = ModelSpec(
             "720p",
             "Output resolution.",
             fal_field="resolution",
+            legacy_field="resolution",
         ),
         integer(
             "num_frames", "Frames", 81, 100, 81, "Frames per clip (81–100).", fal_field="num_frames"
@@ -167,6 +156,7 @@ WAN = ModelSpec(
             "More steps: finer detail, slower.",
             fal_field="num_inference_steps",
             advanced=True,
+            legacy_field="inference_steps",
         ),
         number(
             "guide_scale",
@@ -197,6 +187,7 @@ WAN = ModelSpec(
             "Let fal screen the output.",
             fal_field="enable_safety_checker",
             advanced=True,
+            legacy_field="safety_checker",
         ),
         flag(
             "enable_prompt_expansion",
@@ -205,6 +196,7 @@ WAN = ModelSpec(
             "Let fal rewrite the prompt (off keeps our chain prompts intact).",
             fal_field="enable_prompt_expansion",
             advanced=True,
+            legacy_field="prompt_expansion",
         ),
         choice(
             "acceleration",
@@ -230,7 +222,7 @@ PIXVERSE = ModelSpec(
         factors=(("duration", {"8": 2.0}),),
     ),
     rules=(_pixverse_1080p_only_5s,),
-    clip_seconds=lambda v: float(v.get("duration", "5")),
+    timing=ClipTiming(seconds_param="duration", typical_generation_seconds=45.0),
     params=(
         choice(
             "duration",
@@ -239,6 +231,7 @@ PIXVERSE = ModelSpec(
             "5",
             "Clip length; 1080p needs 5.",
             fal_field="duration",
+            legacy_field="pixverse_duration",
         ),
         choice(
             "resolution",
@@ -247,6 +240,7 @@ PIXVERSE = ModelSpec(
             "720p",
             "Output resolution.",
             fal_field="resolution",
+            legacy_field="resolution",
         ),
         choice(
             "style",
@@ -257,8 +251,9 @@ PIXVERSE = ModelSpec(
             fal_field="style",
             omit_when=("none",),
             value_aliases={"None": "none", "": "none"},
+            legacy_field="pixverse_style",
         ),
-        _NEGATIVE,
+        replace(_NEGATIVE, legacy_field="pixverse_negative_prompt"),
         _SEED,
     ),
 )
@@ -276,7 +271,7 @@ LUMA = ModelSpec(
             ("duration", {"9s": 2.0}),
         ),
     ),
-    clip_seconds=lambda v: float(str(v.get("duration", "5s")).rstrip("s")),
+    timing=ClipTiming(seconds_param="duration", typical_generation_seconds=75.0),
     params=(
         choice(
             "duration",
@@ -286,6 +281,7 @@ LUMA = ModelSpec(
             "Clip length.",
             fal_field="duration",
             value_aliases={"5": "5s", "9": "9s"},
+            legacy_field="luma_duration",
         ),
         choice(
             "resolution",
@@ -294,6 +290,7 @@ LUMA = ModelSpec(
             "540p",
             "Output resolution (price doubles per step).",
             fal_field="resolution",
+            legacy_field="resolution",
         ),
         choice(
             "aspect_ratio",
@@ -302,6 +299,7 @@ LUMA = ModelSpec(
             "16:9",
             "Frame shape.",
             fal_field="aspect_ratio",
+            legacy_field="luma_aspect_ratio",
         ),
         flag(
             "loop", "Loop", False, "Make the clip loop back to its first frame.", fal_field="loop"
@@ -316,10 +314,18 @@ KLING = ModelSpec(
     summary="Kling 2.1 PRO on fal.ai: strong motion and prompt control.",
     legacy_names=("Kling 2.1 PRO", "Kling"),
     price=Price(base_usd=0.49, extra_per_second=0.098, included_seconds=5),
-    clip_seconds=lambda v: float(v.get("duration", "5")),
+    timing=ClipTiming(seconds_param="duration", typical_generation_seconds=150.0),
     params=(
-        choice("duration", "Duration (s)", ("5", "10"), "5", "Clip length.", fal_field="duration"),
-        _NEGATIVE,
+        choice(
+            "duration",
+            "Duration (s)",
+            ("5", "10"),
+            "5",
+            "Clip length.",
+            fal_field="duration",
+            legacy_field="kling_duration",
+        ),
+        replace(_NEGATIVE, legacy_field="kling_negative_prompt"),
         number(
             "cfg_scale",
             "Prompt adherence",
@@ -329,8 +335,38 @@ KLING = ModelSpec(
             "Higher keeps closer to the prompt; lower gives the model more freedom.",
             fal_field="cfg_scale",
             step=0.05,
+            legacy_field="kling_creativity",
         ),
     ),
 )
 
 MODELS: tuple[ModelSpec, ...] = (LOCAL, WAN, PIXVERSE, LUMA, KLING)
+DEFAULT_CLOUD = WAN
+"""The cloud model used unless one is chosen ("WAN (Default)" in the old web app)."""
+
+
+def default_model_id(has_fal_key: bool) -> str:
+    """The model a new session uses when neither the user nor the settings chose one:
+    the default cloud model once a fal key exists, Local Preview without one."""
+    return (DEFAULT_CLOUD if has_fal_key else LOCAL).id
+
+
+@dataclass(frozen=True)
+class LocalPreviewValues:
+    """Local Preview's parameters as typed attributes, for the renderer that reads them.
+
+    The field names are the LOCAL entry's keys (``of`` fails on any mismatch), so
+    the renderer never spells a key or a default of its own.
+    """
+
+    duration: int
+    resolution: str
+    aspect_ratio: str
+    fps: int
+    motion_strength: float
+    camera_move: str
+    quality_preservation: bool
+
+    @classmethod
+    def of(cls, values: Mapping[str, Any]) -> LocalPreviewValues:
+        return cls(**LOCAL.with_defaults(values))

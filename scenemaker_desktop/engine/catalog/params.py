@@ -29,6 +29,9 @@ class Param:
     knobs). ``value_aliases`` maps spellings we accept to the canonical value
     (Luma's "5" → "5s"), so old requests and casual CLI input both work.
     ``omit_when`` lists values that mean "let the service choose" and are not sent.
+    ``special_labels`` names values that mean something other than their number
+    (a seed of -1 is "Random"). ``legacy_field`` is the field the old web app's
+    VideoGenerationRequest used for this parameter ("kling_creativity").
     """
 
     key: str
@@ -44,6 +47,12 @@ class Param:
     value_aliases: Mapping[str, str] = field(default_factory=dict)
     omit_when: tuple[Any, ...] = ()
     advanced: bool = False
+    special_labels: Mapping[Any, str] = field(default_factory=dict)
+    legacy_field: str | None = None
+
+    def special_label(self, value: Any) -> str | None:
+        """The word for a value that means more than itself ("Random" for seed -1), or None."""
+        return self.special_labels.get(value)
 
     def coerce(self, value: Any, model_id: str) -> Any:
         """Return ``value`` as this parameter's canonical type, or raise ValidationError."""

@@ -1,4 +1,4 @@
-"""Prices as data (DESIGN §1), turned into a cost per clip."""
+"""Prices as data, turned into a cost per clip (fal.ai's published prices per model)."""
 
 from __future__ import annotations
 
@@ -31,10 +31,6 @@ class Price:
             base *= table.get(str(values.get(key)), 1.0)
         extra = max(0.0, clip_seconds - self.included_seconds) if self.extra_per_second else 0.0
         return round(base + extra * self.extra_per_second, 4)
-
-    @property
-    def is_free(self) -> bool:
-        return not (self.base_usd or self.base_table or self.extra_per_second)
 
 
 FREE = Price()

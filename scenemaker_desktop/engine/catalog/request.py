@@ -6,15 +6,24 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from scenemaker_desktop.engine.catalog.models import MODELS, ModelSpec
+from scenemaker_desktop.engine.catalog.models import MODELS
 from scenemaker_desktop.engine.catalog.params import Param, choice, integer, number
+from scenemaker_desktop.engine.catalog.spec import ModelSpec
 from scenemaker_desktop.engine.errors import ValidationError
 from scenemaker_desktop.engine.vision.base import ANALYSIS_FIELDS
 
 MAX_ACTION_CHARS = 1000
 
 SESSION_PARAMS: tuple[Param, ...] = (
-    integer("chains", "Chains", 1, 10, 3, "How many clips are chained into the final video."),
+    integer(
+        "chains",
+        "Chains",
+        1,
+        10,
+        3,
+        "How many clips are chained into the final video.",
+        legacy_field="num_chains",
+    ),
     choice(
         "seam",
         "Seams",
@@ -32,48 +41,54 @@ SESSION_PARAMS: tuple[Param, ...] = (
         step=0.1,
     ),
 )
+"""Settings of the session rather than of the model: same keys for every model."""
 
 
 @dataclass(frozen=True)
-class GenerationRequest:
-    """Everything one session needs, checked against the catalog. No secrets."""
+class ModelSetup:
+    """A model with validated parameters and the shape of the session: everything a
+    request needs except its words, and all that the cost depends on."""
 
     model: str
-    action: str
-    chains: int
     params: Mapping[str, Any]
-    seam: str = "exact"
-    crossfade: float = 0.0
-    analysis: Mapping[str, str] = field(default_factory=dict)
-    """Analysis fields the user typed; blank ones are filled by the analyser."""
+    chains: int
+    seam: str
+    crossfade: float
 
     @property
     def spec(self) -> ModelSpec:
         return get_model(self.model)
 
+    def session_values(self) -> dict[str, Any]:
+        """Chains, seam and crossfade under their catalog keys."""
+        return {p.key: getattr(self, p.key) for p in SESSION_PARAMS}
+
+
+@dataclass(frozen=True)
+class GenerationRequest(ModelSetup):
+    """Everything one session needs, checked against the catalog. No secrets."""
+
+    action: str
+    analysis: Mapping[str, str] = field(default_factory=dict)
+    """Analysis fields the user typed; blank ones are filled by the analyser."""
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "model": self.model,
             "action": self.action,
-            "chains": self.chains,
+            **self.session_values(),
             "params": dict(self.params),
-            "seam": self.seam,
-            "crossfade": self.crossfade,
             "analysis": dict(self.analysis),
         }
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> GenerationRequest:
         """Re-validate a stored request (sessions written by older versions included)."""
+        session = {p.key: data[p.key] for p in SESSION_PARAMS if p.key in data}
         return build_request(
             str(data.get("model", "")),
             str(data.get("action", "")),
-            data.get("chains", 3),
-            {
-                **dict(data.get("params") or {}),
-                "seam": data.get("seam", "exact"),
-                "crossfade": data.get("crossfade", 0.0),
-            },
+            overrides={**dict(data.get("params") or {}), **session},
             analysis=data.get("analysis") or {},
         )
 
@@ -89,17 +104,18 @@ def get_model(name: str) -> ModelSpec:
     raise ValidationError(f"unknown model '{name}'; choose one of {allowed}")
 
 
-def build_request(
-    model: str,
-    action: str,
-    chains: Any = 3,
-    overrides: Mapping[str, Any] | None = None,
-    analysis: Mapping[str, Any] | None = None,
-) -> GenerationRequest:
-    """Validate everything and fill defaults; raise ValidationError with a readable line."""
+def validate_setup(
+    model: str, overrides: Mapping[str, Any] | None = None, chains: Any = None
+) -> ModelSetup:
+    """Check a model's parameters and the session values; fill the catalog's defaults.
+
+    ``chains`` (when not None) is the chain count unless ``overrides`` names one.
+    """
     spec = get_model(model)
     overrides = dict(overrides or {})
-    session = _session_values(spec, chains, overrides)
+    if chains is not None:
+        overrides.setdefault("chains", chains)
+    session = {p.key: p.coerce(overrides.pop(p.key, p.default), spec.id) for p in SESSION_PARAMS}
     params = spec.defaults()
     for key, value in overrides.items():
         param = spec.param(key)
@@ -110,27 +126,30 @@ def build_request(
         complaint = rule(params)
         if complaint:
             raise ValidationError(f"{spec.id}: {complaint}")
-    if session["crossfade"] > 0 and session["seam"] == "fast":
+    setup = ModelSetup(model=spec.id, params=params, **session)
+    if setup.crossfade > 0 and setup.seam == "fast":
         raise ValidationError("crossfade needs exact seams (set seam=exact or crossfade=0)")
+    return setup
+
+
+def build_request(
+    model: str,
+    action: str,
+    chains: Any = None,
+    overrides: Mapping[str, Any] | None = None,
+    analysis: Mapping[str, Any] | None = None,
+) -> GenerationRequest:
+    """Validate everything and fill defaults; raise ValidationError with a readable line."""
+    setup = validate_setup(model, overrides, chains)
     return GenerationRequest(
-        model=spec.id,
+        model=setup.model,
+        params=setup.params,
+        chains=setup.chains,
+        seam=setup.seam,
+        crossfade=setup.crossfade,
         action=_clean_action(action),
-        chains=session["chains"],
-        params=params,
-        seam=session["seam"],
-        crossfade=session["crossfade"],
         analysis=_clean_analysis(analysis or {}),
     )
-
-
-def _session_values(spec: ModelSpec, chains: Any, overrides: dict[str, Any]) -> dict[str, Any]:
-    values = {p.key: p.default for p in SESSION_PARAMS}
-    if "chains" not in overrides:
-        overrides["chains"] = chains
-    for param in SESSION_PARAMS:
-        if param.key in overrides:
-            values[param.key] = param.coerce(overrides.pop(param.key), spec.id)
-    return values
 
 
 def _unknown_key_message(spec: ModelSpec, key: str) -> str:
@@ -202,7 +221,7 @@ class CostEstimate:
         return round(self.per_clip_usd * self.clips, 2)
 
 
-def estimate_cost(request: GenerationRequest) -> CostEstimate:
-    spec = request.spec
-    seconds = spec.clip_seconds(request.params)
-    return CostEstimate(spec.price.clip_cost(request.params, seconds), request.chains, seconds)
+def estimate_cost(setup: ModelSetup) -> CostEstimate:
+    """What a session with this setup costs if every chain runs once (a request is a setup)."""
+    spec = setup.spec
+    return CostEstimate(spec.clip_cost(setup.params), setup.chains, spec.clip_seconds(setup.params))

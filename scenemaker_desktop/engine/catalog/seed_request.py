@@ -1,8 +1,10 @@
 """Read the old app's VideoGenerationRequest JSON (``scenemaker generate --request``).
 
-The seed app kept one flat object with per-model prefixes (``pixverse_duration``,
-``kling_creativity``…). We translate it into a catalog request so one validator
-serves both, and fields meant for another model are simply not used.
+The old web app kept one flat object with per-model prefixes (``pixverse_duration``,
+``kling_creativity``…). Each catalog parameter names the field it had there
+(``Param.legacy_field``), so the translation is read off the catalog: fields of
+the chosen model become its parameters, fields meant for another model are
+simply not used, and anything else is refused by name.
 """
 
 from __future__ import annotations
@@ -12,38 +14,39 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from scenemaker_desktop.engine.catalog.request import GenerationRequest, build_request, get_model
+from scenemaker_desktop.engine.catalog.models import DEFAULT_CLOUD, MODELS
+from scenemaker_desktop.engine.catalog.request import (
+    SESSION_PARAMS,
+    GenerationRequest,
+    build_request,
+    get_model,
+)
 from scenemaker_desktop.engine.errors import ValidationError
 from scenemaker_desktop.engine.vision.base import ANALYSIS_FIELDS
 
-# seed field -> (model id it belongs to, or "*" for any model having the key; catalog key)
-_FIELD_MAP: dict[str, tuple[str, str]] = {
-    "resolution": ("*", "resolution"),
-    "seed": ("*", "seed"),
-    "inference_steps": ("wan", "num_inference_steps"),
-    "safety_checker": ("wan", "enable_safety_checker"),
-    "prompt_expansion": ("wan", "enable_prompt_expansion"),
-    "pixverse_duration": ("pixverse", "duration"),
-    "pixverse_style": ("pixverse", "style"),
-    "pixverse_negative_prompt": ("pixverse", "negative_prompt"),
-    "luma_duration": ("luma", "duration"),
-    "luma_aspect_ratio": ("luma", "aspect_ratio"),
-    "kling_duration": ("kling", "duration"),
-    "kling_negative_prompt": ("kling", "negative_prompt"),
-    "kling_creativity": ("kling", "cfg_scale"),
-    "enable_quality_preservation": ("local", "quality_preservation"),
-}
-# Fields the old app had that have no meaning here (the character lock is always on;
-# Kling takes no aspect ratio). Accepted so old files load, then ignored.
-_IGNORED = {
+MODEL_FIELD = "model_type"
+ACTION_FIELD = "action_direction"
+SEED_ONLY_FIELDS = (
     "scene_vision",
     "kling_aspect_ratio",
     "enable_character_consistency",
     "enable_face_enhancement",
     "enable_face_swapping",
     "quality_vs_speed",
-}
-_SESSION = {"model_type", "action_direction", "num_chains", *ANALYSIS_FIELDS}
+)
+"""Fields the old app had that do not change a render here yet (the character lock is
+always on; Kling takes the image's own shape). Accepted so old requests load."""
+
+
+def _param_fields() -> frozenset[str]:
+    """Every old field that names some model's parameter or a session value."""
+    params = [p for spec in MODELS for p in spec.params] + list(SESSION_PARAMS)
+    return frozenset(p.legacy_field for p in params if p.legacy_field)
+
+
+def known_fields() -> frozenset[str]:
+    """Every field of the old VideoGenerationRequest that we accept."""
+    return _param_fields() | {MODEL_FIELD, *ANALYSIS_FIELDS, *SEED_ONLY_FIELDS}
 
 
 def load_seed_request(path: Path) -> GenerationRequest:
@@ -61,23 +64,22 @@ def load_seed_request(path: Path) -> GenerationRequest:
 def seed_request_to_request(
     data: Mapping[str, Any], overrides: Mapping[str, Any] | None = None
 ) -> GenerationRequest:
-    """Translate a VideoGenerationRequest dict; ``overrides`` (CLI flags) win."""
-    unknown = set(data) - set(_FIELD_MAP) - _IGNORED - _SESSION
+    """Translate a VideoGenerationRequest dict; ``overrides`` (CLI flags) win.
+
+    A request that names no ``model_type`` means the default cloud model, as it did
+    in the old app.
+    """
+    unknown = set(data) - known_fields()
     if unknown:
         raise ValidationError(f"unknown request field(s): {', '.join(sorted(unknown))}")
-    spec = get_model(str(data.get("model_type") or "WAN (Default)"))
-    params: dict[str, Any] = {}
-    for field_name, (model_id, key) in _FIELD_MAP.items():
-        if field_name not in data or data[field_name] is None:
-            continue
-        if model_id in ("*", spec.id) and spec.param(key) is not None:
-            params[key] = data[field_name]
-    params.update(overrides or {})
-    analysis = {k: data[k] for k in ANALYSIS_FIELDS if k != "action_direction" and data.get(k)}
+    spec = get_model(str(data.get(MODEL_FIELD) or DEFAULT_CLOUD.id))
+    values: dict[str, Any] = {}
+    for param in (*spec.params, *SESSION_PARAMS):
+        field_name = param.legacy_field
+        if field_name and data.get(field_name) is not None:
+            values[param.key] = data[field_name]
+    values.update(overrides or {})
+    analysis = {k: data[k] for k in ANALYSIS_FIELDS if k != ACTION_FIELD and data.get(k)}
     return build_request(
-        spec.id,
-        str(data.get("action_direction") or ""),
-        data.get("num_chains", 3),
-        params,
-        analysis=analysis,
+        spec.id, str(data.get(ACTION_FIELD) or ""), overrides=values, analysis=analysis
     )

@@ -21,7 +21,7 @@ def create_session(store: SessionStore, image: Path, request: GenerationRequest)
     nothing behind; a failure while copying removes the half-made folder.
     """
     inspect_image(image)
-    session = store.create(request.to_dict(), request.chains, source_name=Path(image).name)
+    session = store.create(request, source_name=Path(image).name)
     folder = store.folder(session.id)
     try:
         normalise_image(image, folder / session.input_image)

@@ -1,4 +1,9 @@
-"""Sessions and chains as they live in session.json (DESIGN §2)."""
+"""Sessions and chains as they live in session.json.
+
+The file's shape is a contract other tools read (see docs/ARCHITECTURE.md,
+"Contracts kept"): ``id, created_at, updated_at, status, request, chains,
+final_video, cost_usd, error``, with paths relative to the session folder.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +14,7 @@ import secrets
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from scenemaker_desktop.engine.catalog import GenerationRequest
 from scenemaker_desktop.engine.errors import SessionNotFoundError
 
 SESSION_ID = re.compile(r"^\d{8}-\d{6}-[0-9a-f]{6}$")
@@ -22,6 +28,16 @@ class SessionStatus(enum.Enum):
     FAILED = "failed"
     CANCELLED = "cancelled"
     INTERRUPTED = "interrupted"
+
+    @property
+    def finished(self) -> bool:
+        """The run has ended (for now): nothing is working on the session."""
+        return self in (
+            SessionStatus.COMPLETED,
+            SessionStatus.FAILED,
+            SessionStatus.CANCELLED,
+            SessionStatus.INTERRUPTED,
+        )
 
     @property
     def resumable(self) -> bool:
@@ -99,7 +115,8 @@ class Session:
     """The whole state of one generation, saved before every step that depends on it."""
 
     id: str
-    request: dict[str, Any]
+    request: GenerationRequest
+    """Parsed (and re-validated) once, when the session is made or read."""
     input_image: str
     created_at: str = field(default_factory=now_iso)
     updated_at: str = field(default_factory=now_iso)
@@ -118,22 +135,26 @@ class Session:
 
     @property
     def model(self) -> str:
-        return str(self.request.get("model", ""))
+        return self.request.model
 
     @property
     def completed_chains(self) -> int:
         return sum(1 for c in self.chains if c.status is ChainStatus.COMPLETED)
 
     def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
+        data = {f: getattr(self, f) for f in self.__dataclass_fields__}
         data["status"] = self.status.value
+        data["request"] = self.request.to_dict()
         data["chains"] = [c.to_dict() for c in self.chains]
+        data["analysis"], data["notices"] = dict(self.analysis), list(self.notices)
         return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Session:
+        """Raises ValidationError when the stored request no longer validates."""
         known = {f for f in cls.__dataclass_fields__}
         values = {k: v for k, v in data.items() if k in known}
         values["status"] = SessionStatus(values["status"])
+        values["request"] = GenerationRequest.from_dict(values["request"])
         values["chains"] = [Chain.from_dict(c) for c in values.get("chains") or []]
         return cls(**values)

@@ -16,11 +16,13 @@ from pathlib import Path
 from typing import Any
 
 from scenemaker_desktop import __version__
+from scenemaker_desktop.engine.catalog import GenerationRequest
 from scenemaker_desktop.engine.errors import (
     SessionBusyError,
     SessionDamagedError,
     SessionNotFoundError,
     StorageError,
+    ValidationError,
 )
 from scenemaker_desktop.engine.sessions.lock import SessionLock, is_locked
 from scenemaker_desktop.engine.sessions.model import (
@@ -93,7 +95,7 @@ class SessionStore:
     def folder(self, session_id: str) -> Path:
         return self.root / check_session_id(session_id)
 
-    def create(self, request: dict[str, Any], chains: int, source_name: str = "") -> Session:
+    def create(self, request: GenerationRequest, source_name: str = "") -> Session:
         """Make a new session folder holding a queued session.json (image added by caller)."""
         self.ensure_writable()
         session_id = new_session_id()
@@ -104,7 +106,7 @@ class SessionStore:
             id=session_id,
             request=request,
             input_image=INPUT_IMAGE,
-            chains=[Chain(index=i) for i in range(chains)],
+            chains=[Chain(index=i) for i in range(request.chains)],
             source_name=source_name,
             app_version=__version__,
         )
@@ -128,8 +130,12 @@ class SessionStore:
             session = Session.from_dict(json.loads(path.read_text(encoding="utf-8")))
         except FileNotFoundError:
             raise SessionDamagedError(f"session {session_id} has no session.json") from None
-        except (OSError, ValueError, KeyError, TypeError) as exc:
+        except (OSError, ValueError, LookupError, TypeError, AttributeError) as exc:
             raise SessionDamagedError(f"session {session_id} is damaged: {exc}") from None
+        except ValidationError as exc:
+            raise SessionDamagedError(
+                f"session {session_id} holds a request this version cannot run: {exc}"
+            ) from None
         if session.id != session_id:
             raise SessionDamagedError(f"session {session_id} holds the state of {session.id}")
         if session.status is SessionStatus.RUNNING and not is_locked(folder):

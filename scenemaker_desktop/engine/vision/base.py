@@ -7,12 +7,14 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Protocol
 
+from scenemaker_desktop.engine.errors import SceneMakerError
+
 ANALYSIS_FIELDS = ("theme", "background", "main_subject", "tone_and_color", "action_direction")
 
 
 @dataclass(frozen=True)
 class ImageAnalysis:
-    """The five fields that describe the input image (DESIGN §1)."""
+    """The five fields that describe the input image (the old app's analysis fields)."""
 
     theme: str
     background: str
@@ -59,3 +61,7 @@ class PromptWriter(Protocol):
     name: str
 
     def write(self, context: PromptContext) -> ChainPrompt: ...
+
+
+class OpenAIUnavailableError(SceneMakerError):
+    """An OpenAI call failed after its retries; the engine falls back to offline work."""

@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 from PIL import Image
 from pydantic import BaseModel
 
-from scenemaker_desktop.engine.errors import SceneMakerError
+from scenemaker_desktop.engine.vision.base import OpenAIUnavailableError
 
 REQUEST_TIMEOUT_S = 60.0
 MAX_RETRIES = 2
@@ -22,10 +22,6 @@ MAX_RETRIES = 2
 IMAGE_LONG_SIDE = 768
 
 Parsed = TypeVar("Parsed", bound=BaseModel)
-
-
-class OpenAIUnavailableError(SceneMakerError):
-    """An OpenAI call failed after its retries; callers fall back to offline work."""
 
 
 def make_client(key: str) -> Any:

@@ -1,0 +1,209 @@
+"""The engine's one front door: everything the app, the CLI and the REST server do.
+
+A front makes one ``Engine`` and asks it for everything: start, run (or
+resume), list, show and delete sessions; analyse an image and plan prompts;
+estimate cost; check health and keys; apply settings. How paths, settings,
+keys, the session store, generators and analysers fit together is known here
+only. Cancelling is the ``CancelToken`` the front hands to ``run_session`` or
+``run_in_worker``: ``cancel()`` for the user, ``interrupt()`` when closing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from scenemaker_desktop.engine.backends.registry import generator_for
+from scenemaker_desktop.engine.cancel import CancelToken
+from scenemaker_desktop.engine.catalog import (
+    CostEstimate,
+    GenerationRequest,
+    ModelSetup,
+    default_model_id,
+    estimate_cost,
+    get_model,
+)
+from scenemaker_desktop.engine.connection import ConnectionCheck, check_connection
+from scenemaker_desktop.engine.events import EventSink, SessionFinishedEvent, ignore_events
+from scenemaker_desktop.engine.health import Health, check_health
+from scenemaker_desktop.engine.images import inspect_image
+from scenemaker_desktop.engine.paths import AppPaths
+from scenemaker_desktop.engine.runner import ChainRunner, RunnerServices
+from scenemaker_desktop.engine.secrets import KeyInfo, Secrets
+from scenemaker_desktop.engine.sessions.intake import create_session
+from scenemaker_desktop.engine.sessions.model import Session
+from scenemaker_desktop.engine.sessions.store import SessionListing, SessionStore
+from scenemaker_desktop.engine.settings import Settings
+from scenemaker_desktop.engine.vision.base import ImageAnalysis, PromptContext
+from scenemaker_desktop.engine.vision.service import Vision, VisionResult
+
+
+@dataclass(frozen=True)
+class PromptPlan:
+    """The prompts a session would use, written without generating anything."""
+
+    analysis: ImageAnalysis
+    prompts: tuple[str, ...]
+    writer: str
+    """Who wrote the prompts: "openai" or "template"."""
+    notices: tuple[str, ...] = ()
+
+
+class Engine:
+    """All of SceneMaker behind one object; fronts never assemble the parts themselves."""
+
+    def __init__(self, paths: AppPaths, settings: Settings, sessions_dir: Path | None = None):
+        self.paths = paths
+        self.settings = settings
+        self.secrets = Secrets(paths.settings_file.parent / "keys.json")
+        self._sessions_override = sessions_dir
+        self._store = SessionStore(sessions_dir or paths.sessions_dir(settings))
+
+    @classmethod
+    def from_environment(cls, sessions_dir: Path | None = None) -> Engine:
+        """Paths and settings as the environment says; ``sessions_dir`` pins the sessions
+        folder (a render worker works in the folder its app told it)."""
+        paths = AppPaths.from_environment()
+        return cls(paths, Settings.load(paths.settings_file), sessions_dir)
+
+    # -- settings, keys and health -----------------------------------------------------
+
+    @property
+    def sessions_dir(self) -> Path:
+        return self._store.root
+
+    def apply_settings(self, settings: Settings) -> None:
+        """Save ``settings`` and work by them from now on (the sessions folder included)."""
+        settings.save(self.paths.settings_file)
+        self.settings = settings
+        if self._sessions_override is None:
+            self._store = SessionStore(self.paths.sessions_dir(settings))
+
+    def default_model(self) -> str:
+        """The settings' choice, else the catalog's for whether a fal key is set."""
+        if self.settings.default_model:
+            return get_model(self.settings.default_model).id
+        return default_model_id(has_fal_key=bool(self.secrets.get("fal")))
+
+    def health(self) -> Health:
+        return check_health(self.secrets, self._store, self.default_model())
+
+    def key_info(self, service: str) -> KeyInfo:
+        return self.secrets.info(service)
+
+    def store_key(self, service: str, value: str) -> KeyInfo:
+        return self.secrets.store(service, value)
+
+    def delete_key(self, service: str) -> None:
+        self.secrets.delete(service)
+
+    def check_connection(
+        self, service: str, key: str | None = None, model: str | None = None
+    ) -> ConnectionCheck:
+        """Test ``key`` (default: the stored one) against ``service``; never raises."""
+        return check_connection(service, key or self.secrets.get(service), model)
+
+    # -- analysis, prompts, cost -------------------------------------------------------
+
+    def vision(self) -> Vision:
+        """OpenAI (falling back to offline work) with a key; offline work without one."""
+        key = self.secrets.get("openai")
+        if not key:
+            return Vision()
+        from scenemaker_desktop.engine.vision.openai_client import make_client
+        from scenemaker_desktop.engine.vision.openai_vision import (
+            OpenAIAnalyser,
+            OpenAIPromptWriter,
+        )
+
+        client, model = make_client(key), self.settings.openai_model
+        return Vision(OpenAIAnalyser(client, model), OpenAIPromptWriter(client, model))
+
+    def analyse(self, image: Path, action: str = "") -> VisionResult[ImageAnalysis]:
+        """The five analysis fields of ``image`` (checked first, like any input image)."""
+        inspect_image(Path(image))
+        return self.vision().analyse(Path(image), action)
+
+    def plan_prompts(
+        self,
+        request: GenerationRequest,
+        image: Path | None = None,
+    ) -> PromptPlan:
+        """Every chain's prompt for ``request``; fields it leaves blank come from ``image``."""
+        vision = self.vision()
+        found: Mapping[str, str] = {}
+        notices: list[str] = []
+        if image is not None:
+            analysed = self.analyse(image, request.action)
+            found, notices = analysed.value.to_dict(), _noted(notices, analysed.notice)
+        analysis = ImageAnalysis.from_dict(
+            {**found, **request.analysis, "action_direction": request.action}
+        )
+        prompts: list[str] = []
+        writer = ""
+        for index in range(request.chains):
+            context = PromptContext(analysis, request.action, index, request.chains, None, prompts)
+            written = vision.write(context)
+            prompts.append(written.value.prompt)
+            writer, notices = written.source, _noted(notices, written.notice)
+        return PromptPlan(analysis, tuple(prompts), writer, tuple(notices))
+
+    def estimate_cost(self, setup: ModelSetup) -> CostEstimate:
+        return estimate_cost(setup)
+
+    # -- sessions ----------------------------------------------------------------------
+
+    def create_session(self, image: Path, request: GenerationRequest) -> Session:
+        """Check the image and the model's backend, then make a queued session."""
+        self._services(request)  # fail before making a folder when the model cannot run
+        return create_session(self._store, Path(image), request)
+
+    def run_session(
+        self,
+        session_id: str,
+        on_event: EventSink = ignore_events,
+        cancel: CancelToken | None = None,
+    ) -> Session:
+        """Run (or resume) a session here, to a recorded end state."""
+        return ChainRunner(self._store, self._services, on_event, cancel).run(session_id)
+
+    def create_in_worker(self, image: Path, request: GenerationRequest) -> str:
+        """``create_session`` in a child process (image intake holds the GIL for long)."""
+        from scenemaker_desktop.engine.worker_process import create_in_worker
+
+        return create_in_worker(Path(image), request, self.sessions_dir)
+
+    def run_in_worker(
+        self,
+        session_id: str,
+        on_event: EventSink,
+        cancel: CancelToken,
+    ) -> SessionFinishedEvent:
+        """``run_session`` in a child process; blocks this thread until the run ends."""
+        from scenemaker_desktop.engine.worker_process import run_in_worker
+
+        return run_in_worker(session_id, self.sessions_dir, on_event, cancel)
+
+    def list_sessions(self) -> list[SessionListing]:
+        return self._store.list()
+
+    def load_session(self, session_id: str) -> Session:
+        return self._store.load(session_id)
+
+    def delete_session(self, session_id: str) -> None:
+        self._store.delete(session_id)
+
+    def session_folder(self, session_id: str) -> Path:
+        return self._store.folder(session_id)
+
+    def path_of(self, session: Session, relative: str | None) -> Path | None:
+        """Absolute path of a file named in session.json (None stays None)."""
+        return self._store.path_of(session, relative)
+
+    def _services(self, request: GenerationRequest) -> RunnerServices:
+        return RunnerServices(generator_for(request.spec, self.secrets), self.vision())
+
+
+def _noted(notices: Sequence[str], notice: str) -> list[str]:
+    return [*notices, notice] if notice and notice not in notices else list(notices)

@@ -1,0 +1,198 @@
+"""What connects the studio page, the queue and the session browser.
+
+The controller wires signals to actions and hands disk work to the task runner.
+Widgets are told what to show through their own methods; the controller never
+reaches into their parts. Everything here runs on the GUI thread. Engine-side
+modules are imported inside the methods that need them: the window's frame must
+paint before any of them loads (see main_window).
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject
+
+from scenemaker_desktop.gui.worker import user_message
+
+if TYPE_CHECKING:
+    from scenemaker_desktop.engine.catalog import GenerationRequest
+    from scenemaker_desktop.engine.facade import Engine
+    from scenemaker_desktop.engine.sessions.model import Session
+    from scenemaker_desktop.gui.job import Job
+    from scenemaker_desktop.gui.job_queue import JobQueue
+    from scenemaker_desktop.gui.main_window import MainWindow
+    from scenemaker_desktop.gui.preview_panel import SessionView
+    from scenemaker_desktop.gui.session_browser import SessionBrowser, SessionRow
+    from scenemaker_desktop.gui.studio_page import StudioPage
+    from scenemaker_desktop.gui.worker import TaskRunner
+
+MESSAGE_MS = 8000
+_VERBS = {
+    "completed": "finished",
+    "failed": "failed",
+    "cancelled": "was cancelled",
+    "interrupted": "was interrupted",
+}
+
+
+class SessionController(QObject):
+    """Jobs and stored sessions: show, open, resume, remix, reveal, export and delete."""
+
+    def __init__(
+        self,
+        window: MainWindow,
+        engine: Engine,
+        tasks: TaskRunner,
+        queue: JobQueue,
+        page: StudioPage,
+        browser: SessionBrowser,
+    ) -> None:
+        super().__init__(window)
+        self.window, self.engine, self.tasks = window, engine, tasks
+        self.queue, self.page, self.browser = queue, page, browser
+        self._connect()
+
+    def _connect(self) -> None:
+        page, queue, browser = self.page, self.queue, self.browser
+        page.generate_requested.connect(self.generate)
+        page.jobs.cancel_requested.connect(queue.cancel)
+        page.jobs.retry_requested.connect(queue.retry)
+        page.jobs.job_selected.connect(self.show_job)
+        page.preview.open_folder_requested.connect(self.reveal)
+        page.preview.export_requested.connect(self.export)
+        queue.job_added.connect(page.jobs.add_job)
+        queue.job_added.connect(lambda job: job.ended.connect(lambda: self._job_ended(job)))
+        queue.counts_changed.connect(self.window.health.show_jobs)
+        browser.refresh_requested.connect(self.refresh_sessions)
+        browser.open_requested.connect(self.open_session)
+        browser.resume_requested.connect(self.resume)
+        browser.remix_requested.connect(self.remix)
+        browser.reveal_requested.connect(self.reveal)
+        browser.delete_requested.connect(self.delete_session)
+
+    def _say(self, message: str) -> None:
+        self.window.statusBar().showMessage(message, MESSAGE_MS)
+
+    # -- jobs --------------------------------------------------------------------------
+
+    def generate(self, image: Path, request: GenerationRequest) -> Job:
+        job = self.queue.generate(image, request)
+        self.window.show_studio()
+        return job
+
+    def show_job(self, job: Job) -> None:
+        self.page.preview.follow(job)
+        if job.session_id is not None:
+            self._show_session_view(job.session_id, autoplay=False)
+
+    def cancel_selected(self) -> None:
+        job = self.page.jobs.selected_job()
+        if job is not None:
+            self.queue.cancel(job)
+
+    def _job_ended(self, job: Job) -> None:
+        status = job.status.value
+        detail = job.error if status == "failed" and job.error else job.subtitle
+        self.window.notifier.notify(
+            f"“{_short(job.title)}” {_VERBS.get(status, 'stopped')}", detail
+        )
+        if job is self.page.preview.job and job.session_id:
+            self._show_session_view(job.session_id, autoplay=status == "completed")
+        if self.window.pages.currentWidget() is self.browser:
+            self.refresh_sessions()
+
+    def resume(self, session: Session) -> None:
+        self.queue.resume(session)
+        self.window.show_studio()
+
+    # -- stored sessions ---------------------------------------------------------------
+
+    def _show_session_view(self, session_id: str, autoplay: bool) -> None:
+        from scenemaker_desktop.gui.preview_panel import load_session_view
+
+        engine, preview = self.engine, self.page.preview
+
+        def shown(view: SessionView) -> None:
+            preview.show_session(view, autoplay=autoplay)
+
+        self.tasks.submit(
+            lambda: load_session_view(engine, session_id),
+            shown,
+            lambda error: self._say(user_message(error)),
+        )
+
+    def refresh_sessions(self, announce: bool = False) -> None:
+        from scenemaker_desktop.gui.session_browser import load_rows
+
+        engine = self.engine
+
+        def listed(rows: list[SessionRow]) -> None:
+            self.browser.set_rows(rows)
+            if announce:
+                self._announce_interrupted(rows)
+
+        self.tasks.submit(lambda: load_rows(engine), listed)
+
+    def _announce_interrupted(self, rows: list[SessionRow]) -> None:
+        count = sum(1 for row in rows if row.listing.status == "interrupted")
+        if count:
+            self.window.statusBar().showMessage(
+                f"{count} interrupted session{'s' if count != 1 else ''} — resume from Sessions",
+                15000,
+            )
+
+    def open_session(self, session_id: str) -> None:
+        self.page.preview.follow(self.queue.job_for_session(session_id))
+        self.page.jobs.clearSelection()
+        self._show_session_view(session_id, autoplay=True)
+        self.window.show_studio()
+
+    def remix(self, session: Session) -> None:
+        self.page.remix(session, self.engine.session_folder(session.id))
+        self.window.show_studio()
+
+    def delete_session(self, session_id: str) -> None:
+        engine, preview = self.engine, self.page.preview
+        if preview.session_id == session_id:
+            preview.clear()
+
+        def deleted(_: object) -> None:
+            self._say(f"Deleted session {session_id}")
+            self.refresh_sessions()
+
+        self.tasks.submit(
+            lambda: engine.delete_session(session_id),
+            deleted,
+            lambda error: self._say(user_message(error)),
+        )
+
+    def reveal(self, folder: Path) -> None:
+        from PySide6.QtCore import QUrl
+        from PySide6.QtGui import QDesktopServices
+
+        QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder)))
+
+    def export(self, video: Path) -> None:
+        from PySide6.QtWidgets import QFileDialog
+
+        from scenemaker_desktop.engine.runner import CHAINS_DIR
+
+        session_folder = video.parent.parent if video.parent.name == CHAINS_DIR else video.parent
+        default = str(Path.home() / f"{session_folder.name}-{video.name}")
+        target, _ = QFileDialog.getSaveFileName(
+            self.window, "Export video", default, "MP4 video (*.mp4)"
+        )
+        if not target:
+            return
+        self.tasks.submit(
+            lambda: shutil.copyfile(video, target),
+            lambda _: self._say(f"Exported to {target}"),
+            lambda error: self._say(f"Export failed: {error}"),
+        )
+
+
+def _short(text: str, limit: int = 48) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
