@@ -22,6 +22,9 @@ SAMPLE_IMAGE = REPO / "resources" / "sample_coast.jpg"
 TINY_LOCAL = ("--set", "resolution=360p", "--set", "duration=2", "--set", "fps=12")
 _SCRUBBED = (
     "FAL_KEY",
+    "FAL_API_KEY",
+    "OUTPUT_DIR",
+    "SCENEMAKER_API_TOKEN",
     "OPENAI_API_KEY",
     "SCENEMAKER_FAL_URL",
     "OPENAI_BASE_URL",

@@ -30,11 +30,12 @@ class Service:
     key_label: str
     """The label of its key field in Settings: "fal.ai key"."""
     env_vars: tuple[str, ...]
-    """Environment variables that override any stored key, the first found wins."""
+    """Environment variables that override any stored key, the first found wins
+    (``FAL_API_KEY`` is the old web app's name)."""
 
 
 SERVICES: tuple[Service, ...] = (
-    Service("fal", "fal", "fal.ai key", ("FAL_KEY",)),
+    Service("fal", "fal", "fal.ai key", ("FAL_KEY", "FAL_API_KEY")),
     Service("openai", "OpenAI", "OpenAI key", ("OPENAI_API_KEY",)),
 )
 

@@ -72,6 +72,7 @@ class MainWindow(QMainWindow):
         self.settings_dialog: SettingsDialog | None = None
         self.controller: SessionController | None = None
         self.shutdown_clean = True
+        self._health_checks = 0
         self._closed = False
         self._pending_image: Path | None = None
         self._first_paint: _FirstPaint | None = None
@@ -283,7 +284,15 @@ class MainWindow(QMainWindow):
     # -- settings and health -----------------------------------------------------------
 
     def refresh_health(self) -> None:
-        self.tasks.submit(self.engine.health, self._show_health)
+        # Checks overlap (ffmpeg runs in each); only the latest one's answer is shown.
+        self._health_checks += 1
+        check = self._health_checks
+
+        def show(health: Health) -> None:
+            if check == self._health_checks:
+                self._show_health(health)
+
+        self.tasks.submit(self.engine.health, show)
 
     def _show_health(self, health: Health) -> None:
         first_check = self.studio_page.fal_ready is None

@@ -9,7 +9,6 @@ worker pool; the dialog only shows where each key lives and what a test said.
 from __future__ import annotations
 
 import dataclasses
-import os
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QIcon
@@ -186,8 +185,9 @@ class SettingsDialog(QDialog):
         column = QVBoxLayout(holder)
         column.setContentsMargins(0, 0, 0, 0)
         column.addLayout(folder_row)
-        if os.environ.get("SCENEMAKER_HOME", "").strip():
-            note = f"SCENEMAKER_HOME is set, so sessions stay in {self.engine.sessions_dir}"
+        pinned = self.engine.paths.pinned_sessions_dir()
+        if pinned is not None:
+            note = f"{pinned[0]} is set, so sessions stay in {pinned[1]}"
             column.addWidget(label(note, "hint", wrap=True))
             self.sessions_dir.setEnabled(False)
             browse.setEnabled(False)

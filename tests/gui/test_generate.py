@@ -50,12 +50,14 @@ def test_clicking_a_chain_tile_plays_that_chain(qtbot, window, sample_image):
     fill_form(window, "slow push in toward the sea", 2, TINY_LOCAL)
     window.studio_page.generate()
     qtbot.waitUntil(lambda: jobs(window) and jobs(window)[0].status.finished, timeout=WAIT_MS)
-    strip = window.studio_page.preview.strip
+    strip, player = window.studio_page.preview.strip, window.studio_page.preview.player
     qtbot.waitUntil(lambda: strip.ready_count() == 2, timeout=WAIT_MS)
+    # As the user sees it: the finished video has opened in the player.
+    final = jobs(window)[0].final_video
+    qtbot.waitUntil(lambda: player.source == final and player.media.duration() > 0, timeout=WAIT_MS)
 
     qtbot.mouseClick(strip.tiles[1], Qt.MouseButton.LeftButton)
 
-    player = window.studio_page.preview.player
     assert player.source is not None and player.source.name == "chain_02.mp4"
     assert window.studio_page.preview.export_button.isEnabled()
 

@@ -11,42 +11,132 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from scenemaker_desktop.engine.catalog.models import DEFAULT_CLOUD, MODELS
+from scenemaker_desktop.engine.catalog.params import Param, ParamKind
 from scenemaker_desktop.engine.catalog.request import (
     SESSION_PARAMS,
     GenerationRequest,
     build_request,
     get_model,
 )
+from scenemaker_desktop.engine.catalog.spec import ModelSpec
 from scenemaker_desktop.engine.errors import ValidationError
 from scenemaker_desktop.engine.vision.base import ANALYSIS_FIELDS
 
 MODEL_FIELD = "model_type"
 ACTION_FIELD = "action_direction"
-SEED_ONLY_FIELDS = (
-    "scene_vision",
-    "kling_aspect_ratio",
-    "enable_character_consistency",
-    "enable_face_enhancement",
-    "enable_face_swapping",
-    "quality_vs_speed",
-)
-"""Fields the old app had that do not change a render here yet (the character lock is
-always on; Kling takes the image's own shape). Accepted so old requests load."""
+SEED_ONLY_FIELDS: dict[str, str] = {
+    "scene_vision": "the story is planned from the action and the analysis",
+    "kling_aspect_ratio": "Kling 2.1 PRO takes the image's own shape",
+    "enable_character_consistency": "the character lock is always on",
+    "enable_face_enhancement": "face restoration is not available yet",
+    "enable_face_swapping": "face swapping is not available yet",
+    "quality_vs_speed": "each model's own parameters set quality and speed",
+}
+"""Fields the old app had that do not change a render here, and why. Accepted so old
+requests load; a request that sends one gets a note saying so."""
 
 
-def _param_fields() -> frozenset[str]:
-    """Every old field that names some model's parameter or a session value."""
-    params = [p for spec in MODELS for p in spec.params] + list(SESSION_PARAMS)
-    return frozenset(p.legacy_field for p in params if p.legacy_field)
+@dataclass(frozen=True)
+class SeedField:
+    """One field of the old VideoGenerationRequest, for a front that describes the format."""
+
+    name: str
+    kind: ParamKind
+    description: str
+    required: bool = False
+    minimum: float | None = None
+    maximum: float | None = None
+
+
+@dataclass(frozen=True)
+class SeedTranslation:
+    request: GenerationRequest
+    unused: tuple[str, ...]
+    """One line for each field the request sent that this model does not use, and why."""
+
+
+@dataclass(frozen=True)
+class OldAppConfig:
+    """What the old web app's /config reported, answered from the catalog."""
+
+    default_resolution: str
+    default_inference_steps: int
+    model_names: tuple[str, ...]
+
+
+def _params_by_field() -> dict[str, list[tuple[ModelSpec | None, Param]]]:
+    """Old field name → (model, or None for a session value; its parameter)."""
+    found: dict[str, list[tuple[ModelSpec | None, Param]]] = {}
+    pairs = [(spec, p) for spec in MODELS for p in spec.params] + [
+        (None, p) for p in SESSION_PARAMS
+    ]
+    for spec, param in pairs:
+        if param.legacy_field:
+            found.setdefault(param.legacy_field, []).append((spec, param))
+    return found
 
 
 def known_fields() -> frozenset[str]:
     """Every field of the old VideoGenerationRequest that we accept."""
-    return _param_fields() | {MODEL_FIELD, *ANALYSIS_FIELDS, *SEED_ONLY_FIELDS}
+    return frozenset(_params_by_field()) | {MODEL_FIELD, *ANALYSIS_FIELDS, *SEED_ONLY_FIELDS}
+
+
+def seed_fields() -> tuple[SeedField, ...]:
+    """The old request's fields, typed and described, for the REST API's request model."""
+    fields = [
+        SeedField(ACTION_FIELD, ParamKind.TEXT, "What happens over the whole video.", True),
+        *(
+            SeedField(
+                name,
+                ParamKind.TEXT,
+                f"The image's {name.replace('_', ' ')}; left out, the analysis fills it.",
+            )
+            for name in ANALYSIS_FIELDS
+            if name != ACTION_FIELD
+        ),
+        SeedField(
+            MODEL_FIELD,
+            ParamKind.TEXT,
+            "The model, by name: "
+            + ", ".join(old_app_config().model_names)
+            + f" (left out: {DEFAULT_CLOUD.legacy_names[0]}).",
+        ),
+    ]
+    for name, owners in _params_by_field().items():
+        param = owners[0][1]
+        models = ", ".join(spec.display_name for spec, _ in owners if spec is not None)
+        fields.append(
+            SeedField(
+                name,
+                param.kind,
+                f"{param.help.rstrip('.')} ({models or 'every model'}).",
+                minimum=param.minimum if owners[0][0] is None else None,
+                maximum=param.maximum if owners[0][0] is None else None,
+            )
+        )
+    for name, reason in SEED_ONLY_FIELDS.items():
+        kind = ParamKind.BOOL if name.startswith("enable_") else ParamKind.TEXT
+        fields.append(SeedField(name, kind, f"Accepted, not used: {reason}."))
+    return tuple(fields)
+
+
+def old_app_config() -> OldAppConfig:
+    defaults = {
+        p.legacy_field: p.default for p in DEFAULT_CLOUD.params if p.legacy_field is not None
+    }
+    return OldAppConfig(
+        default_resolution=str(defaults["resolution"]),
+        default_inference_steps=int(defaults["inference_steps"]),
+        model_names=(
+            *(spec.legacy_names[0] for spec in MODELS if spec.needs_fal and spec.legacy_names),
+            *(spec.display_name for spec in MODELS if not spec.needs_fal),
+        ),
+    )
 
 
 def load_seed_request(path: Path) -> GenerationRequest:
@@ -69,6 +159,13 @@ def seed_request_to_request(
     A request that names no ``model_type`` means the default cloud model, as it did
     in the old app.
     """
+    return translate_seed_request(data, overrides).request
+
+
+def translate_seed_request(
+    data: Mapping[str, Any], overrides: Mapping[str, Any] | None = None
+) -> SeedTranslation:
+    """``seed_request_to_request``, plus a note for every field sent but not used."""
     unknown = set(data) - known_fields()
     if unknown:
         raise ValidationError(f"unknown request field(s): {', '.join(sorted(unknown))}")
@@ -80,6 +177,21 @@ def seed_request_to_request(
             values[param.key] = data[field_name]
     values.update(overrides or {})
     analysis = {k: data[k] for k in ANALYSIS_FIELDS if k != ACTION_FIELD and data.get(k)}
-    return build_request(
+    request = build_request(
         spec.id, str(data.get(ACTION_FIELD) or ""), overrides=values, analysis=analysis
     )
+    return SeedTranslation(request, _unused(data, spec))
+
+
+def _unused(data: Mapping[str, Any], spec: ModelSpec) -> tuple[str, ...]:
+    notes = []
+    owners = _params_by_field()
+    for name, value in data.items():
+        if value is None:
+            continue
+        if name in SEED_ONLY_FIELDS:
+            notes.append(f"{name} is not used: {SEED_ONLY_FIELDS[name]}")
+        elif name in owners and all(owner not in (None, spec) for owner, _ in owners[name]):
+            models = ", ".join(owner.display_name for owner, _ in owners[name] if owner)
+            notes.append(f"{name} is for {models}; {spec.display_name} does not use it")
+    return tuple(notes)

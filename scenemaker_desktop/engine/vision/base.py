@@ -49,6 +49,11 @@ class PromptContext:
     seed_frame: Path | None
     """None for chain 0 (the input image is described by the analysis)."""
     previous_prompts: Sequence[str] = ()
+    frame_description: str = ""
+    """What the clip's first frame shows, when it is known in words (the old API's
+    ``frame_description``); writers then use it instead of looking at ``seed_frame``."""
+    scene_vision: str = ""
+    """The whole story in a few sentences, when the artist wrote one."""
 
 
 class Analyser(Protocol):

@@ -83,10 +83,14 @@ class OpenAIPromptWriter:
             f"Theme: {analysis.theme}\nBackground: {analysis.background}\n"
             f"Main subject: {analysis.main_subject}\nTone and colour: {analysis.tone_and_color}\n"
         )
+        if context.scene_vision:
+            brief += f"The whole story: {context.scene_vision}\n"
         if context.previous_prompts:
             brief += f"Previous clip's prompt: {context.previous_prompts[-1]}\n"
+        if context.frame_description:
+            brief += f"The clip starts on a frame showing: {context.frame_description}\n"
         user: list[dict[str, Any]] = [{"type": "text", "text": brief}]
-        if context.seed_frame is not None:
+        if context.seed_frame is not None and not context.frame_description:
             user.append({"type": "text", "text": "The clip starts on this frame:"})
             user.append(
                 {"type": "image_url", "image_url": {"url": image_data_url(context.seed_frame)}}
@@ -94,5 +98,7 @@ class OpenAIPromptWriter:
         answer = parse_structured(self.client, self.model, _PROMPT_SYSTEM, user, ChainAnswer)
         # The same lock block as the offline writer, so the look stays locked word for word.
         prompt = fit_prompt(" ".join(answer.prompt.split()), "", lock_block(analysis))
-        description = answer.seed_description.strip() if context.seed_frame is not None else ""
+        description = context.frame_description or (
+            answer.seed_description.strip() if context.seed_frame is not None else ""
+        )
         return ChainPrompt(prompt=prompt, seed_description=description)

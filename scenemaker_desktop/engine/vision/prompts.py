@@ -157,8 +157,8 @@ class TemplatePromptWriter:
         occurrence = context.chain_index - phases.index(phase)
         variant = _variant(phase, occurrence, phases.count(phase))
         action = _clean_action(context.action) or _clean_action(context.analysis.action_direction)
-        seed_description = ""
-        if context.chain_index > 0 and context.seed_frame is not None:
+        seed_description = context.frame_description
+        if not seed_description and context.chain_index > 0 and context.seed_frame is not None:
             seed_description = describe_frame(context.seed_frame)
         beat = _BEATS[phase][variant].format(action=action or _FALLBACK_ACTION)
         rest = " ".join(
