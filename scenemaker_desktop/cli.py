@@ -73,7 +73,35 @@ def build_parser() -> argparse.ArgumentParser:
     _add_json(models)
     health = commands.add_parser("health", help="check keys, ffmpeg and storage")
     _add_json(health)
+    _add_serve(commands)
     return parser
+
+
+def _add_serve(commands: argparse._SubParsersAction) -> None:
+    serve = commands.add_parser(
+        "serve", help="serve the REST API of the old web app (see docs/API.md)"
+    )
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8000, help="port (8000; 0 picks a free one)")
+    serve.add_argument("--jobs", type=int, default=2, help="sessions rendering at once (2)")
+    serve.add_argument(
+        "--token", help="require Authorization: Bearer TOKEN (default: $SCENEMAKER_API_TOKEN)"
+    )
+    serve.add_argument(
+        "--cors-origin",
+        action="append",
+        default=[],
+        metavar="ORIGIN",
+        help="a web origin allowed to call the API besides localhost ones (repeatable)",
+    )
+    serve.add_argument(
+        "--no-resume",
+        action="store_true",
+        help="do not resume the sessions a previous run of the server left unfinished",
+    )
+    serve.add_argument(
+        "--max-upload-mb", type=int, default=50, help="largest image upload in MB (50)"
+    )
 
 
 def _add_json(parser: argparse.ArgumentParser) -> None:

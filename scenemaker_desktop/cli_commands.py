@@ -23,9 +23,13 @@ from scenemaker_desktop.engine.catalog import (
     load_seed_request,
     parse_set_options,
 )
+from scenemaker_desktop.engine.errors import ValidationError
 from scenemaker_desktop.engine.facade import Engine
 from scenemaker_desktop.engine.images import inspect_image
 from scenemaker_desktop.engine.sessions.model import SessionStatus
+
+MAX_JOBS = 8
+MAX_PORT = 65535
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
@@ -149,3 +153,25 @@ def cmd_models(args: argparse.Namespace) -> int:
 def cmd_health(args: argparse.Namespace) -> int:
     healthy = health_report(Engine.from_environment().health(), args.json)
     return EXIT_OK if healthy else EXIT_FAILED
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from scenemaker_desktop.api.app import ServeOptions
+    from scenemaker_desktop.api.serve import serve, token_from
+
+    if not 1 <= args.jobs <= MAX_JOBS:
+        raise ValidationError(f"--jobs must be from 1 to {MAX_JOBS}")
+    if not 0 <= args.port <= MAX_PORT:
+        raise ValidationError(f"--port must be from 0 to {MAX_PORT}")
+    if args.max_upload_mb < 1:
+        raise ValidationError("--max-upload-mb must be at least 1")
+    options = ServeOptions(
+        host=args.host,
+        port=args.port,
+        jobs=args.jobs,
+        token=token_from(args.token),
+        cors_origins=tuple(args.cors_origin),
+        resume=not args.no_resume,
+        max_upload_mb=args.max_upload_mb,
+    )
+    return serve(options)

@@ -6,7 +6,7 @@ from typing import Any
 
 from scenemaker_desktop import __version__
 from scenemaker_desktop.cli_output import print_json
-from scenemaker_desktop.engine.catalog import MODELS, SESSION_PARAMS, estimate_cost, validate_setup
+from scenemaker_desktop.engine.catalog.describe import describe_catalog
 from scenemaker_desktop.engine.facade import Engine
 from scenemaker_desktop.engine.health import Health
 from scenemaker_desktop.engine.sessions.model import Session
@@ -92,23 +92,11 @@ def print_session(engine: Engine, session: Session, as_json: bool) -> None:
 
 
 def models_report(as_json: bool) -> None:
-    rows = []
-    for spec in MODELS:
-        default_cost = estimate_cost(validate_setup(spec.id))
-        rows.append(
-            {
-                "id": spec.id,
-                "name": spec.display_name,
-                "endpoint": spec.endpoint,
-                "needs_fal_key": spec.needs_fal,
-                "summary": spec.summary,
-                "price_per_clip_usd": default_cost.per_clip_usd,
-                "parameters": [p.describe() for p in spec.params],
-            }
-        )
+    catalog = describe_catalog()
     if as_json:
-        print_json({"models": rows, "session_parameters": [p.describe() for p in SESSION_PARAMS]})
+        print_json(catalog)
         return
+    rows = catalog["models"]
     for row in rows:
         print(
             f"{row['id']:<9} {row['name']:<24} ${row['price_per_clip_usd']:.2f}/clip  "

@@ -29,13 +29,13 @@ from scenemaker_desktop.engine.events import EventSink, SessionFinishedEvent, ig
 from scenemaker_desktop.engine.health import Health, check_health
 from scenemaker_desktop.engine.images import inspect_image
 from scenemaker_desktop.engine.paths import AppPaths
-from scenemaker_desktop.engine.runner import ChainRunner, RunnerServices
+from scenemaker_desktop.engine.runner import ChainRunner, RunnerServices, progress_on_disk
 from scenemaker_desktop.engine.secrets import KeyInfo, Secrets
 from scenemaker_desktop.engine.sessions.intake import create_session
 from scenemaker_desktop.engine.sessions.model import Session
 from scenemaker_desktop.engine.sessions.store import SessionListing, SessionStore
 from scenemaker_desktop.engine.settings import Settings
-from scenemaker_desktop.engine.vision.base import ImageAnalysis, PromptContext
+from scenemaker_desktop.engine.vision.base import ChainPrompt, ImageAnalysis, PromptContext
 from scenemaker_desktop.engine.vision.service import Vision, VisionResult
 
 
@@ -149,14 +149,23 @@ class Engine:
             writer, notices = written.source, _noted(notices, written.notice)
         return PromptPlan(analysis, tuple(prompts), writer, tuple(notices))
 
+    def write_prompt(self, context: PromptContext) -> VisionResult[ChainPrompt]:
+        """One chain's prompt for ``context`` (no seed frame is looked at without one)."""
+        return self.vision().write(context)
+
     def estimate_cost(self, setup: ModelSetup) -> CostEstimate:
         return estimate_cost(setup)
 
     # -- sessions ----------------------------------------------------------------------
 
+    def ensure_runnable(self, request: GenerationRequest) -> None:
+        """Raise BackendUnavailableError (e.g. a cloud model with no fal key) before any
+        folder is made for a request that could not run."""
+        self._services(request).generator.close()
+
     def create_session(self, image: Path, request: GenerationRequest) -> Session:
         """Check the image and the model's backend, then make a queued session."""
-        self._services(request)  # fail before making a folder when the model cannot run
+        self.ensure_runnable(request)
         return create_session(self._store, Path(image), request)
 
     def run_session(
@@ -187,6 +196,21 @@ class Engine:
 
     def list_sessions(self) -> list[SessionListing]:
         return self._store.list()
+
+    def session_locked(self, session_id: str) -> bool:
+        """True while a live process (this one included) runs the session."""
+        return self._store.locked(session_id)
+
+    def add_notices(self, session_id: str, notices: Sequence[str]) -> None:
+        """Record what the user should know about a session that is not running."""
+        with self._store.lock(session_id):
+            session = self._store.load(session_id)
+            session.notices.extend(notices)
+            self._store.save(session)
+
+    def progress(self, session: Session) -> float:
+        """How far ``session`` got (0..1), by what its session.json says."""
+        return progress_on_disk(session)
 
     def load_session(self, session_id: str) -> Session:
         return self._store.load(session_id)

@@ -121,6 +121,7 @@ class _SessionRun:
                 # The running chain stays `running` with its request id: resume re-polls it.
                 self.session.status, self.session.error = SessionStatus.INTERRUPTED, None
             else:
+                self._cancel_saved_requests()
                 self._mark_stopped(SessionStatus.CANCELLED, ChainStatus.CANCELLED, None)
         except SceneMakerError as exc:
             self._mark_stopped(SessionStatus.FAILED, ChainStatus.FAILED, str(exc))
@@ -132,6 +133,19 @@ class _SessionRun:
         self.store.save(session)
         self.runner._finished(session)
         return session
+
+    def _cancel_saved_requests(self) -> None:
+        """A cancel that came before a saved cloud request was polled again (a resumed
+        session cancelled early) still reaches the service: nothing is left running."""
+        for chain in self.session.chains:
+            request_id = chain.fal_request_id
+            if (
+                chain.status is ChainStatus.RUNNING
+                and request_id
+                and self.services.generator.remote
+            ):
+                self.services.generator.cancel(request_id)
+                self._abandon(chain, request_id)
 
     def _mark_stopped(
         self, status: SessionStatus, chain_status: ChainStatus, error: str | None
@@ -349,3 +363,13 @@ class _SessionRun:
 
 def _analysis_of(session: Session) -> ImageAnalysis:
     return ImageAnalysis.from_dict(session.analysis)
+
+
+def progress_on_disk(session: Session) -> float:
+    """How far a session got (0..1) by what session.json says, on the runner's own scale."""
+    if session.status is SessionStatus.COMPLETED:
+        return 1.0
+    if not session.analysis:
+        return 0.0
+    done = session.completed_chains / max(len(session.chains), 1)
+    return _ANALYSIS_SHARE + _CHAINS_SHARE * done

@@ -17,7 +17,7 @@ def generator_for(spec: ModelSpec, secrets: Secrets) -> Generator:
     if not key:
         raise BackendUnavailableError(
             f"{spec.display_name} runs on fal.ai and needs a fal key: set FAL_KEY or add it "
-            "in Settings (or choose --model local)"
+            "in Settings, or choose Local Preview (model local), which needs none"
         )
     try:
         from scenemaker_desktop.engine.backends.fal import FalGenerator

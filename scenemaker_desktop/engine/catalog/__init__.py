@@ -8,6 +8,7 @@ from scenemaker_desktop.engine.catalog.models import (
 from scenemaker_desktop.engine.catalog.params import Param, ParamKind
 from scenemaker_desktop.engine.catalog.pricing import Price
 from scenemaker_desktop.engine.catalog.request import (
+    CHAINS_PARAM,
     SESSION_PARAMS,
     CostEstimate,
     GenerationRequest,
@@ -27,6 +28,7 @@ from scenemaker_desktop.engine.catalog.seed_request import (
 from scenemaker_desktop.engine.catalog.spec import ClipTiming, ModelSpec
 
 __all__ = [
+    "CHAINS_PARAM",
     "MODELS",
     "SESSION_PARAMS",
     "ClipTiming",

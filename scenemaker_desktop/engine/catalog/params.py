@@ -135,6 +135,10 @@ class Param:
             data["maximum"] = self.maximum
         if self.fal_field:
             data["fal_field"] = self.fal_field
+        if self.legacy_field:
+            data["old_field"] = self.legacy_field
+        if self.special_labels:
+            data["special_values"] = {str(v): label for v, label in self.special_labels.items()}
         return data
 
 

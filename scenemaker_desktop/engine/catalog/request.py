@@ -14,16 +14,17 @@ from scenemaker_desktop.engine.vision.base import ANALYSIS_FIELDS
 
 MAX_ACTION_CHARS = 1000
 
+CHAINS_PARAM = integer(
+    "chains",
+    "Chains",
+    1,
+    10,
+    3,
+    "How many clips are chained into the final video.",
+    legacy_field="num_chains",
+)
 SESSION_PARAMS: tuple[Param, ...] = (
-    integer(
-        "chains",
-        "Chains",
-        1,
-        10,
-        3,
-        "How many clips are chained into the final video.",
-        legacy_field="num_chains",
-    ),
+    CHAINS_PARAM,
     choice(
         "seam",
         "Seams",

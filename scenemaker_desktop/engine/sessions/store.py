@@ -171,6 +171,10 @@ class SessionStore:
                 f"cannot delete session {session_id}: {exc.strerror or exc}"
             ) from None
 
+    def locked(self, session_id: str) -> bool:
+        """True while a live process holds the session's lock."""
+        return is_locked(self.folder(session_id))
+
     def lock(self, session_id: str) -> SessionLock:
         return SessionLock(self.folder(session_id))
 

@@ -1,0 +1,146 @@
+"""The API's payloads: the old web app's models, field for field, plus optional extras.
+
+Field names and types are the old API's contract; fields we add are optional.
+The request model is built from the catalog (``seed_fields``), so the old
+request's fields, their help and the checks on them are written down once.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, create_model
+
+from scenemaker_desktop.engine.catalog import ParamKind
+from scenemaker_desktop.engine.catalog.seed_request import SeedField, seed_fields
+
+PARAMS_FIELD = "params"
+"""Our extension of the request: catalog parameters by their own keys (as --set takes them)."""
+
+
+class RootInfo(BaseModel):
+    message: str = Field(description="What this server is.")
+    version: str = Field(description="SceneMaker's version.")
+    status: str = Field(description='"operational" while the server answers.')
+    docs: str = Field(description="Where the interactive documentation is.")
+
+
+class ConfigResponse(BaseModel):
+    output_dir: str = Field(description="The sessions folder.")
+    default_resolution: str = Field(description="The default cloud model's resolution.")
+    default_inference_steps: int = Field(description="WAN's default inference steps.")
+    api_keys_configured: bool = Field(description="A fal key is set (OpenAI is optional).")
+    available_models: list[str] = Field(description="Model names `model_type` accepts.")
+
+
+class HealthResponse(BaseModel):
+    status: str = Field(description='"healthy" when renders can run here, else "degraded".')
+    api_keys_configured: bool = Field(description="A fal key is set (OpenAI is optional).")
+    output_directory_exists: bool = Field(description="The sessions folder exists and is writable.")
+    active_sessions: int = Field(description="Sessions this server is running or has queued.")
+    ffmpeg: bool = Field(description="ffmpeg was found and runs.")
+    openai_key_configured: bool = Field(description="OpenAI analyses and writes prompts.")
+
+
+class ImageAnalysisResponse(BaseModel):
+    theme: str = Field(description="Theme and genre of the image.")
+    background: str = Field(description="The background and setting.")
+    main_subject: str = Field(description="The main subject: appearance, clothing, pose.")
+    tone_and_color: str = Field(description="Palette, lighting and contrast.")
+    action_direction: str = Field(description="A plausible action for a short video.")
+    source: str = Field(description='Who analysed the image: "openai" or "offline".')
+    notice: str = Field("", description="Why the offline analysis stood in, when it did.")
+
+
+class VideoGenerationResponse(BaseModel):
+    session_id: str = Field(description="The session to poll, follow, download or cancel.")
+    status: str = Field(description='"started"')
+    message: str = Field(description="What happened, in words.")
+
+
+class GenerationStatus(BaseModel):
+    session_id: str = Field(description="The session.")
+    status: str = Field(description="initializing, running, completed, error or cancelled.")
+    progress: float = Field(description="0–100.")
+    current_operation: str = Field(description="What the run is doing now, in words.")
+    completed_chains: int = Field(description="Chains whose clip is done.")
+    total_chains: int = Field(description="Chains in the video.")
+    video_paths: list[str] = Field(description="Finished chains' clips, in order, on the server.")
+    final_video_path: str | None = Field(description="The final video on the server, once done.")
+    error_message: str | None = Field(description="Why it failed or stopped, when it did.")
+    session_status: str = Field(
+        description="The session's own state: queued, running, completed, failed, "
+        "cancelled or interrupted (interrupted reads as error; resume continues it)."
+    )
+    cost_usd: float = Field(description="What fal has charged for this session so far.")
+    notices: list[str] = Field(description="What the user should know (fallbacks, unused fields).")
+    model: str = Field(description="The model's id (see GET /models).")
+
+
+class SessionSummary(BaseModel):
+    session_id: str = Field(description="The session.")
+    status: str = Field(description="As in GenerationStatus (a damaged folder reads as error).")
+    created_at: str = Field(description="When it was made (ISO 8601, UTC).")
+    progress: float = Field(description="0–100.")
+    completed_chains: int = Field(description="Chains whose clip is done.")
+    total_chains: int = Field(description="Chains in the video.")
+    error_message: str | None = Field(None, description="Why it failed or stopped, if it did.")
+
+
+class SessionList(BaseModel):
+    sessions: list[SessionSummary] = Field(description="Every session, newest first.")
+
+
+class Message(BaseModel):
+    message: str = Field(description="What happened, in words.")
+
+
+class PromptResponse(BaseModel):
+    prompt: str = Field(description="The cinematic prompt for this chain.")
+    source: str = Field(description='Who wrote it: "openai" or "template".')
+
+
+class ErrorResponse(BaseModel):
+    detail: str = Field(description="What is wrong, in one line.")
+    status_code: int = Field(description="The HTTP status, repeated for clients that log bodies.")
+
+
+def _field_type(field: SeedField) -> Any:
+    if field.kind is ParamKind.BOOL:
+        return bool
+    if field.kind is ParamKind.INT:
+        return int
+    if field.kind is ParamKind.FLOAT:
+        return float
+    if field.kind is ParamKind.CHOICE:
+        return str | int  # "5" or 5: the catalog reads either
+    return str
+
+
+def _request_model() -> type[BaseModel]:
+    fields: dict[str, Any] = {}
+    for field in seed_fields():
+        kind = _field_type(field)
+        limits = {"ge": field.minimum, "le": field.maximum} if field.minimum is not None else {}
+        if field.required:
+            fields[field.name] = (kind, Field(description=field.description, **limits))
+        else:
+            fields[field.name] = (kind | None, Field(None, description=field.description, **limits))
+    fields[PARAMS_FIELD] = (
+        dict[str, Any] | None,
+        Field(
+            None,
+            description="Any model parameter by its catalog key (see GET /models), as "
+            "`scenemaker generate --set` takes it; wins over the fields above.",
+        ),
+    )
+    return create_model(
+        "VideoGenerationRequest",
+        __config__=ConfigDict(extra="forbid"),
+        __doc__="The old web app's request, field for field; every field but "
+        "action_direction may be left out (the catalog's defaults apply).",
+        **fields,
+    )
+
+
+VideoGenerationRequest = _request_model()
