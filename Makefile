@@ -27,6 +27,7 @@ bench: venv
 	$(BIN)/python bench/bench_assembly.py
 	$(BIN)/python bench/bench_gui_stall.py
 	$(BIN)/python bench/bench_gui_startup.py
+	$(BIN)/python bench/bench_api.py
 
 screenshots: system-deps venv
 	xvfb-run -a -s "-screen 0 1600x1000x24" $(BIN)/python tools/screenshots.py

@@ -64,7 +64,9 @@ class ApiContext:
             return self._health[1]
 
 
-def context(request: Request) -> ApiContext:
+async def context(request: Request) -> ApiContext:
+    # async: FastAPI runs a plain def dependency on its thread pool, one more GIL hand-off
+    # per request (see generation_status_route).
     return request.app.state.context
 
 

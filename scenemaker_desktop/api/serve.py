@@ -25,6 +25,7 @@ from scenemaker_desktop.engine.facade import Engine
 
 TOKEN_ENV = "SCENEMAKER_API_TOKEN"
 SHUTDOWN_GRACE_S = 5
+BACKLOG = 128
 
 
 class ServeError(SceneMakerError):
@@ -63,10 +64,18 @@ class _Server(uvicorn.Server):
 
 def _bind(host: str, port: int) -> socket.socket:
     family = socket.AF_INET6 if ":" in host.strip("[]") else socket.AF_INET
+    # IPPROTO_TCP spelled out: asyncio turns Nagle off (TCP_NODELAY) only on connections of
+    # a socket that says so, and with Nagle on every keep-alive answer waited 40 ms for the
+    # client's delayed ACK. socket.create_server leaves the protocol 0.
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     try:
-        return socket.create_server((host.strip("[]"), port), family=family)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host.strip("[]"), port))
+        sock.listen(BACKLOG)
     except OSError as exc:
+        sock.close()
         raise ServeError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+    return sock
 
 
 def serve(options: ServeOptions) -> int:
