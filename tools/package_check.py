@@ -15,6 +15,8 @@ Checks, each against dist/SceneMaker/scenemaker:
   gui        offscreen (and under Xvfb when xvfb-run exists): the window shows,
              Qt Multimedia has its backend, the app quits by itself with exit 0
   sigterm    the shown app closes cleanly on SIGTERM (exit 0)
+  serve      `scenemaker serve` answers on loopback, runs a Local Preview session sent over
+             HTTP in its render workers to the end, and stops on SIGTERM with exit 0
 The GUI checks rely on SCENEMAKER_SMOKE_QUIT_MS (scenemaker_desktop/smoke.py).
 Ends with "package-check: all N checks ok" (or "F of N checks failed", exit 1).
 """
@@ -331,6 +333,8 @@ def main() -> int:
 
 
 def _checks(b: Bundle, shots: Path, skip_gui: bool) -> list[tuple[str, Callable[[], str]]]:
+    from package_serve import check_serve  # this folder: run as a script, it is on sys.path
+
     checks = [
         ("layout", lambda: check_layout(b)),
         ("libraries", lambda: check_libraries(b)),
@@ -338,6 +342,7 @@ def _checks(b: Bundle, shots: Path, skip_gui: bool) -> list[tuple[str, Callable[
         ("generate", lambda: check_generate(b)),
         ("worker", lambda: check_worker(b)),
         ("locations", lambda: check_locations(b)),
+        ("serve", lambda: check_serve(b, expect)),
     ]
     if skip_gui:
         return checks

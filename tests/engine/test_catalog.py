@@ -210,3 +210,65 @@ def test_request_survives_a_round_trip_through_json():
     request = build_request("pixverse", "x", 4, {"style": "clay"}, analysis={"theme": "toy"})
     again = type(request).from_dict(json.loads(json.dumps(request.to_dict())))
     assert again == request
+
+
+def test_fields_a_model_does_not_use_are_noted_not_applied():
+    from scenemaker_desktop.engine.catalog.seed_request import translate_seed_request
+
+    translation = translate_seed_request(
+        {
+            "model_type": "Kling 2.1 PRO",
+            "action_direction": "she turns",
+            "kling_aspect_ratio": "9:16",
+            "pixverse_style": "anime",
+            "kling_creativity": 0.2,
+            "enable_face_swapping": None,  # sent as null: not sent at all
+        }
+    )
+
+    assert translation.request.params["cfg_scale"] == 0.2
+    assert translation.unused == (
+        "kling_aspect_ratio is not used: Kling 2.1 PRO takes the image's own shape",
+        "pixverse_style is for Pixverse v3.5; Kling 2.1 PRO does not use it",
+    )
+
+
+def test_the_old_request_format_is_described_from_the_catalog():
+    from scenemaker_desktop.engine.catalog.seed_request import (
+        known_fields,
+        old_app_config,
+        seed_fields,
+    )
+
+    described = {field.name: field for field in seed_fields()}
+    assert set(described) == set(known_fields())
+    assert all(field.description for field in described.values())
+    assert [name for name, field in described.items() if field.required] == ["action_direction"]
+    assert (described["num_chains"].minimum, described["num_chains"].maximum) == (1, 10)
+    config = old_app_config()
+    assert (config.default_resolution, config.default_inference_steps) == ("720p", 30)
+    assert config.model_names[:4] == (
+        "WAN (Default)",
+        "Pixverse v3.5",
+        "LUMA Ray2",
+        "Kling 2.1 PRO",
+    )
+
+
+def test_a_stored_request_that_no_longer_validates_makes_the_session_read_as_damaged(
+    tmp_path, sample_image
+):
+    from scenemaker_desktop.engine.errors import SessionDamagedError
+    from scenemaker_desktop.engine.sessions.intake import create_session
+    from scenemaker_desktop.engine.sessions.store import SESSION_FILE, SessionStore
+
+    store = SessionStore(tmp_path / "sessions")
+    session = create_session(store, sample_image, build_request("local", "drift", 1))
+    path = store.folder(session.id) / SESSION_FILE
+    data = json.loads(path.read_text())
+    data["request"]["params"]["fps"] = 500
+    path.write_text(json.dumps(data))
+
+    with pytest.raises(SessionDamagedError, match="cannot run: local: fps must be"):
+        store.load(session.id)
+    assert [listing.status for listing in store.list()] == ["damaged"]

@@ -175,3 +175,21 @@ def test_closing_the_app_keeps_the_paid_request_and_resume_repolls_it(store, sam
     assert resumed.status is SessionStatus.COMPLETED
     assert generator.submits == [0, 1, 2]
     assert generator.waits.count(saved_id) == 2
+
+
+def test_cancelling_a_resumed_session_before_it_polls_still_cancels_the_saved_request(
+    store, sample_image
+):
+    generator = ScriptedGenerator(stall_on_chain=1)
+    session = _session(store, sample_image)
+    stopped = _stop_while_stalled(store, generator, session.id, "interrupt")
+    saved_id = stopped.chains[1].fal_request_id
+    token = CancelToken()
+    token.cancel()  # the user cancels the resumed session while it still waits for a slot
+
+    cancelled = _runner(store, generator, cancel=token).run(session.id)
+
+    assert cancelled.status is SessionStatus.CANCELLED
+    assert generator.cancels == [saved_id]
+    assert cancelled.chains[1].fal_request_id is None
+    assert cancelled.chains[1].abandoned_request_ids == [saved_id]

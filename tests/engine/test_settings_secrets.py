@@ -61,3 +61,25 @@ def test_without_a_keyring_the_key_goes_to_a_private_file(tmp_path):
     secrets.delete("openai")
     assert secrets.get("openai") is None
     assert not secrets.info("openai").configured
+
+
+def test_the_old_apps_fal_variable_is_read_too(tmp_path, monkeypatch):
+    secrets = Secrets(tmp_path / "keys.json")
+    monkeypatch.setenv("FAL_API_KEY", "from-the-old-name")
+    assert secrets.get("fal") == "from-the-old-name"
+    assert secrets.info("fal").where == "environment variable FAL_API_KEY"
+    monkeypatch.setenv("FAL_KEY", "from-the-new-name")
+    assert secrets.get("fal") == "from-the-new-name"
+
+
+def test_output_dir_sets_the_sessions_folder_alone(home: Path, tmp_path, monkeypatch):
+    monkeypatch.setenv("OUTPUT_DIR", str(tmp_path / "outputs"))
+    paths = AppPaths.from_environment()
+    assert paths.sessions_dir(Settings(sessions_dir="/elsewhere")) == tmp_path / "outputs"
+    assert paths.pinned_sessions_dir() == ("OUTPUT_DIR", tmp_path / "outputs")
+    assert paths.settings_file == home / "settings.json"  # SCENEMAKER_HOME still holds these
+    monkeypatch.delenv("OUTPUT_DIR")
+    assert AppPaths.from_environment().pinned_sessions_dir() == (
+        "SCENEMAKER_HOME",
+        home / "sessions",
+    )
