@@ -115,6 +115,7 @@ class JobManager:
             waiting = session_id in self._waiting
             if waiting:  # run it at once with the token fired: the runner records `cancelled`
                 self._waiting.remove(session_id)
+                run.started = True
         if waiting:
             self._launch(run)
         return True
@@ -178,7 +179,9 @@ class JobManager:
     def shutdown(self, wait_s: float = 30.0) -> None:
         self.begin_shutdown()
         deadline = time.monotonic() + wait_s
-        for thread in list(self._threads):
+        with self._lock:
+            threads = list(self._threads)
+        for thread in threads:
             thread.join(max(0.0, deadline - time.monotonic()))
         with self._lock:
             for run in self._runs.values():
@@ -195,12 +198,13 @@ class JobManager:
                 if self._closing or running >= self.slots or not self._waiting:
                     return
                 run = self._runs[self._waiting.pop(0)]
+                run.started = True  # counted as running from here, before its thread exists
             self._launch(run)
 
     def _launch(self, run: _Run) -> None:
-        run.started = True
         thread = threading.Thread(target=self._run, args=(run,), name=f"run-{run.session_id}")
-        self._threads.add(thread)
+        with self._lock:
+            self._threads.add(thread)
         thread.start()
 
     def _run(self, run: _Run) -> None:

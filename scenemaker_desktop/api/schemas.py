@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from scenemaker_desktop.engine.catalog import ParamKind
 from scenemaker_desktop.engine.catalog.seed_request import SeedField, seed_fields
+from scenemaker_desktop.engine.vision.openai_vision import AnalysisAnswer
 
 PARAMS_FIELD = "params"
 """Our extension of the request: catalog parameters by their own keys (as --set takes them)."""
@@ -42,12 +43,9 @@ class HealthResponse(BaseModel):
     openai_key_configured: bool = Field(description="OpenAI analyses and writes prompts.")
 
 
-class ImageAnalysisResponse(BaseModel):
-    theme: str = Field(description="Theme and genre of the image.")
-    background: str = Field(description="The background and setting.")
-    main_subject: str = Field(description="The main subject: appearance, clothing, pose.")
-    tone_and_color: str = Field(description="Palette, lighting and contrast.")
-    action_direction: str = Field(description="A plausible action for a short video.")
+class ImageAnalysisResponse(AnalysisAnswer):
+    """The five fields (as OpenAI is asked for them), and who filled them."""
+
     source: str = Field(description='Who analysed the image: "openai" or "offline".')
     notice: str = Field("", description="Why the offline analysis stood in, when it did.")
 

@@ -135,7 +135,8 @@ class Engine:
         found: Mapping[str, str] = {}
         notices: list[str] = []
         if image is not None:
-            analysed = self.analyse(image, request.action)
+            inspect_image(Path(image))
+            analysed = vision.analyse(Path(image), request.action)
             found, notices = analysed.value.to_dict(), _noted(notices, analysed.notice)
         analysis = ImageAnalysis.from_dict(
             {**found, **request.analysis, "action_direction": request.action}
