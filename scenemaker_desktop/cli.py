@@ -14,7 +14,7 @@ import sys
 from collections.abc import Sequence
 
 from scenemaker_desktop import __version__
-from scenemaker_desktop.cli_output import EXIT_CANCELLED, EXIT_FAILED, EXIT_OK
+from scenemaker_desktop.cli_output import EXIT_CANCELLED, EXIT_FAILED, EXIT_OK, print_json
 from scenemaker_desktop.engine.errors import SceneMakerError
 from scenemaker_desktop.frozen import WORKER_COMMAND, prepare_frozen_environment
 
@@ -121,13 +121,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="%(levelname)s %(name)s: %(message)s",
     )
     command = args.command or "gui"
+    as_json = bool(getattr(args, "json", False))
     try:
         return _dispatch(command, args)
     except SceneMakerError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_FAILED
+        return _fail(str(exc), "error", as_json)
     except KeyboardInterrupt:
-        print("cancelled", file=sys.stderr)
+        _fail("cancelled", "cancelled", as_json, prefix="")
         return EXIT_CANCELLED
     except BrokenPipeError:
         # Output piped into `head` and closed early: not an error worth a message.
@@ -136,11 +136,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:
         if args.debug:
             raise
-        print(
-            f"internal error: {type(exc).__name__}: {exc} (run with --debug for details)",
-            file=sys.stderr,
-        )
-        return EXIT_FAILED
+        message = f"internal error: {type(exc).__name__}: {exc}"
+        return _fail(f"{message} (run with --debug for details)", "error", as_json, prefix="")
+
+
+def _fail(message: str, status: str, as_json: bool, prefix: str = "error: ") -> int:
+    """One line on stderr; with --json, stdout still ends with one JSON object."""
+    print(f"{prefix}{message}", file=sys.stderr)
+    if as_json:
+        print_json({"status": status, "error": message})
+    return EXIT_FAILED
 
 
 def _silence_stdout() -> None:

@@ -80,6 +80,8 @@ def create_app(engine: Engine, options: ServeOptions, jobs: JobManager | None = 
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        for line in ctx.engine.tidy():
+            log.info("tidied: %s", line)
         if options.resume:
             resumed = ctx.jobs.resume_accepted()
             if resumed:

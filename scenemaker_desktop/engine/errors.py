@@ -53,6 +53,16 @@ class GenerationError(SceneMakerError):
         self.retryable = retryable
 
 
+class SubmissionLostError(GenerationError):
+    """A submit was sent and its answer never came: the service may have queued (and will
+    charge for) a job we cannot see. Never retried by itself; the runner records it."""
+
+    def __init__(self, message: str, *, cancelled: bool = False) -> None:
+        super().__init__(message, retryable=False)
+        self.cancelled = cancelled
+        """True when it was the user's cancel that stopped waiting for the answer."""
+
+
 class BackendUnavailableError(SceneMakerError):
     """The chosen model needs a backend or key that is not configured."""
 

@@ -198,6 +198,11 @@ class Engine:
     def list_sessions(self) -> list[SessionListing]:
         return self._store.list()
 
+    def tidy(self) -> list[str]:
+        """Put right what killed runs left in the sessions folder (call at start, off the
+        GUI thread): newer manifests recovered, temporary files and abandoned starts removed."""
+        return self._store.tidy_all()
+
     def session_locked(self, session_id: str) -> bool:
         """True while a live process (this one included) runs the session."""
         return self._store.locked(session_id)

@@ -17,7 +17,8 @@ from scenemaker_desktop.engine import media
 from scenemaker_desktop.engine.backends.base import ClipJob, ClipProgress, ClipResult, Generator
 from scenemaker_desktop.engine.cancel import CancelToken
 from scenemaker_desktop.engine.catalog import GenerationRequest, estimate_cost
-from scenemaker_desktop.engine.errors import Cancelled, GenerationError, SceneMakerError
+from scenemaker_desktop.engine.clip_requests import ClipRequests
+from scenemaker_desktop.engine.errors import Cancelled, SceneMakerError
 from scenemaker_desktop.engine.events import (
     ChainFinishedEvent,
     EventSink,
@@ -76,6 +77,7 @@ class ChainRunner:
     def run(self, session_id: str) -> Session:
         """Run the session to completion, failure or cancel; return its final state."""
         with self.store.lock(session_id):
+            self.store.put_right_locked(session_id)  # what a killed run of it left behind
             session = self.store.load(session_id)
             if session.status is SessionStatus.COMPLETED:
                 self._finished(session)
@@ -104,6 +106,14 @@ class _SessionRun:
         self.request = session.request
         self.services = runner.services(self.request)
         self.cancel = runner.cancel
+        self.requests = ClipRequests(
+            session,
+            self.store,
+            self.services.generator,
+            self.cancel,
+            self._notice,
+            estimate_cost(self.request).per_clip_usd,
+        )
 
     def execute(self) -> Session:
         session = self.session
@@ -121,7 +131,7 @@ class _SessionRun:
                 # The running chain stays `running` with its request id: resume re-polls it.
                 self.session.status, self.session.error = SessionStatus.INTERRUPTED, None
             else:
-                self._cancel_saved_requests()
+                self.requests.cancel_saved()
                 self._mark_stopped(SessionStatus.CANCELLED, ChainStatus.CANCELLED, None)
         except SceneMakerError as exc:
             self._mark_stopped(SessionStatus.FAILED, ChainStatus.FAILED, str(exc))
@@ -133,19 +143,6 @@ class _SessionRun:
         self.store.save(session)
         self.runner._finished(session)
         return session
-
-    def _cancel_saved_requests(self) -> None:
-        """A cancel that came before a saved cloud request was polled again (a resumed
-        session cancelled early) still reaches the service: nothing is left running."""
-        for chain in self.session.chains:
-            request_id = chain.fal_request_id
-            if (
-                chain.status is ChainStatus.RUNNING
-                and request_id
-                and self.services.generator.remote
-            ):
-                self.services.generator.cancel(request_id)
-                self._abandon(chain, request_id)
 
     def _mark_stopped(
         self, status: SessionStatus, chain_status: ChainStatus, error: str | None
@@ -199,7 +196,9 @@ class _SessionRun:
             start, f"{label}: writing the prompt", Step(Phase.PROMPTING, chain.index, 0.0)
         )
         self._write_prompt(chain)
-        result = self._generate(chain, label, start, width)
+        result = self.requests.make(
+            chain, self._job(chain), self._reporter(chain, label, start, width)
+        )
         self._finish_chain(chain, result, label, start + width)
 
     def _previous(self, chain: Chain) -> Chain | None:
@@ -250,13 +249,9 @@ class _SessionRun:
             num_chains=len(self.session.chains),
         )
 
-    def _generate(self, chain: Chain, label: str, start: float, width: float) -> ClipResult:
-        generator = self.services.generator
-        job = self._job(chain)
-        request_id = chain.fal_request_id if generator.remote else None
-        if request_id is None:
-            request_id = self._submit(chain, job)
-
+    def _reporter(
+        self, chain: Chain, label: str, start: float, width: float
+    ) -> Callable[[ClipProgress], None]:
         def report(progress: ClipProgress) -> None:
             fraction = progress.fraction or 0.0
             queued = progress.queue_position is not None
@@ -268,33 +263,7 @@ class _SessionRun:
                 progress.queue_position,
             )
 
-        try:
-            return generator.wait(request_id, job, report, self.cancel)
-        except Cancelled:
-            if not self.cancel.interrupted:
-                generator.cancel(request_id)
-                self._abandon(chain, request_id)
-            raise
-        except GenerationError as exc:
-            if not exc.retryable:
-                self._abandon(chain, request_id)
-            raise
-
-    def _submit(self, chain: Chain, job: ClipJob) -> str:
-        generator = self.services.generator
-        request_id = generator.submit(job)
-        cost = estimate_cost(self.request).per_clip_usd
-        chain.cost_usd = round(chain.cost_usd + cost, 4)
-        self.session.cost_usd = round(self.session.cost_usd + cost, 4)
-        if generator.remote:
-            chain.fal_request_id = request_id
-        self.store.save(self.session)  # the id is on disk before the first poll
-        return request_id
-
-    def _abandon(self, chain: Chain, request_id: str) -> None:
-        if chain.fal_request_id == request_id:
-            chain.abandoned_request_ids.append(request_id)
-            chain.fal_request_id = None
+        return report
 
     def _finish_chain(self, chain: Chain, result: ClipResult, label: str, end: float) -> None:
         self.cancel.raise_if_cancelled()

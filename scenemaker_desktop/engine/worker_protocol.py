@@ -11,10 +11,7 @@ from __future__ import annotations
 
 import enum
 import json
-import types
-from dataclasses import dataclass, fields, is_dataclass
-from pathlib import Path
-from typing import Any, Union, get_args, get_origin, get_type_hints
+from dataclasses import dataclass
 
 from scenemaker_desktop.engine.errors import SceneMakerError
 from scenemaker_desktop.engine.events import (
@@ -23,6 +20,7 @@ from scenemaker_desktop.engine.events import (
     ProgressEvent,
     SessionFinishedEvent,
 )
+from scenemaker_desktop.engine.typed_json import from_plain, to_plain
 
 
 @dataclass(frozen=True)
@@ -73,7 +71,7 @@ class ProtocolError(SceneMakerError):
 
 def encode(message: WorkerMessage) -> str:
     """One line of JSON (without the newline)."""
-    return json.dumps({"type": _TAGS[type(message)], **_plain(message)}, ensure_ascii=False)
+    return json.dumps({"type": _TAGS[type(message)], **to_plain(message)}, ensure_ascii=False)
 
 
 def decode(line: str) -> WorkerMessage:
@@ -81,51 +79,6 @@ def decode(line: str) -> WorkerMessage:
     try:
         data = json.loads(line)
         cls = _CLASSES[data.pop("type")]
-        return _build(cls, data)
-    except (ValueError, TypeError, KeyError, AttributeError) as exc:
+        return from_plain(cls, data)
+    except (ValueError, TypeError, KeyError, AttributeError, RecursionError) as exc:
         raise ProtocolError(f"the render worker said something unreadable: {line[:120]!r}") from exc
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, Path):
-        return str(value)
-    if isinstance(value, enum.Enum):
-        return value.value
-    if is_dataclass(value) and not isinstance(value, type):
-        return {f.name: _plain(getattr(value, f.name)) for f in fields(value)}
-    return value
-
-
-def _build(cls: type, data: dict[str, Any]) -> Any:
-    if not isinstance(data, dict):
-        raise TypeError(f"{cls.__name__} needs an object, not {type(data).__name__}")
-    hints = get_type_hints(cls)
-    return cls(
-        **{f.name: _typed(hints[f.name], data[f.name]) for f in fields(cls) if f.name in data}
-    )
-
-
-def _typed(kind: Any, value: Any) -> Any:
-    """``value`` from JSON as the declared type ``kind`` (Optional, Path, enums, dataclasses)."""
-    if get_origin(kind) in (Union, types.UnionType):
-        if value is None and type(None) in get_args(kind):
-            return None
-        (inner,) = [arg for arg in get_args(kind) if arg is not type(None)]
-        return _typed(inner, value)
-    if kind is Path:
-        return Path(_checked(str, value))
-    if isinstance(kind, type) and issubclass(kind, enum.Enum):
-        return kind(value)
-    if is_dataclass(kind):
-        return _build(kind, value)
-    if kind is float:
-        return float(_checked((int, float), value))
-    return _checked(kind, value)
-
-
-def _checked(kind: type | tuple[type, ...], value: Any) -> Any:
-    if isinstance(value, bool) and kind is not bool:
-        raise TypeError(f"expected {kind}, got a boolean")
-    if not isinstance(value, kind):
-        raise TypeError(f"expected {kind}, got {type(value).__name__}")
-    return value

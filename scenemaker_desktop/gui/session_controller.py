@@ -134,7 +134,12 @@ class SessionController(QObject):
             if announce:
                 self._announce_interrupted(rows)
 
-        self.tasks.submit(lambda: load_rows(engine), listed)
+        def work() -> list[SessionRow]:
+            if announce:  # at start: first put right what killed runs left behind
+                engine.tidy()
+            return load_rows(engine)
+
+        self.tasks.submit(work, listed)
 
     def _announce_interrupted(self, rows: list[SessionRow]) -> None:
         count = sum(1 for row in rows if row.listing.status == "interrupted")

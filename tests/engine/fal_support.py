@@ -82,7 +82,7 @@ class Progress:
 
 def run(gen: FalGenerator, job: ClipJob, cancel: CancelToken | None = None) -> ClipResult:
     """submit + wait, as the runner does."""
-    request_id = gen.submit(job)
+    request_id = gen.submit(job, CancelToken())
     return gen.wait(request_id, job, Progress(), cancel or CancelToken())
 
 

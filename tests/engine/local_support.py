@@ -63,7 +63,7 @@ def clip_job(
 
 def render(job: ClipJob, progress: list[ClipProgress] | None = None) -> ClipResult:
     generator = LocalPreviewGenerator()
-    request_id = generator.submit(job)
+    request_id = generator.submit(job, CancelToken())
     sink = progress if progress is not None else []
     return generator.wait(request_id, job, sink.append, CancelToken())
 

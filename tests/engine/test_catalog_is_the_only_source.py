@@ -20,7 +20,6 @@ PACKAGE = REPO / "scenemaker_desktop"
 CATALOG = PACKAGE / "engine" / "catalog"
 # Same word, another meaning: each entry says which.
 ALLOWED = {
-    ("engine/sessions/model.py", "chains"): "session.json's list of chains",
     ("cli_report.py", "chains"): "the --json list of chains, a documented output",
     ("engine/backends/camera_path.py", "motion_strength"): "a camera path's saved state",
     ("engine/backends/local.py", "fps"): "a rendered clip's saved state",

@@ -60,7 +60,7 @@ def test_each_model_submits_the_catalog_body_and_writes_a_real_mp4(
 def test_submit_returns_the_request_id_before_any_status_poll(fake: FakeFal, tmp_path: Path):
     job = make_job(tmp_path, "wan")
     gen = generator("wan")
-    request_id = gen.submit(job)
+    request_id = gen.submit(job, CancelToken())
 
     assert [r.route for r in fake.requests()] == ["token", "upload", "submit"]
     assert request_id == fake.jobs.all()[0].request_id
@@ -75,7 +75,7 @@ def test_queue_position_then_the_latest_log_line_are_reported(fake: FakeFal, tmp
     job = make_job(tmp_path, "kling")
     gen = generator("kling")
     progress = Progress()
-    gen.wait(gen.submit(job), job, progress, CancelToken())
+    gen.wait(gen.submit(job, CancelToken()), job, progress, CancelToken())
 
     queued = [p for p in progress.reports if p.queue_position is not None]
     assert [p.queue_position for p in queued] == [2, 1, 0]
@@ -91,7 +91,7 @@ def test_a_new_generator_resumes_a_saved_request_without_submitting_again(
     fake: FakeFal, tmp_path: Path
 ) -> None:
     job = make_job(tmp_path, "luma")
-    request_id = generator("luma").submit(job)
+    request_id = generator("luma").submit(job, CancelToken())
     resumed = generator("luma")  # as after a restart: a fresh process, the id from disk
     result = resumed.wait(request_id, job, Progress(), CancelToken())
 
@@ -121,8 +121,8 @@ def test_a_very_wide_seed_is_scaled_to_2560_and_a_small_png_goes_up_untouched(
     small = tmp_path / "small.png"
     Image.new("RGB", (320, 180), (10, 120, 200)).save(small)
     gen = generator("pixverse")
-    gen.submit(make_job(tmp_path, "pixverse", image=wide))
-    gen.submit(make_job(tmp_path, "pixverse", image=small))
+    gen.submit(make_job(tmp_path, "pixverse", image=wide), CancelToken())
+    gen.submit(make_job(tmp_path, "pixverse", image=small), CancelToken())
 
     scaled, untouched = fake.uploads
     with Image.open(io.BytesIO(scaled.data)) as sent:

@@ -30,7 +30,7 @@ from tests.fakes.loopback import Fault
 def submitted(tmp_path: Path, limits: FalLimits = FAST) -> tuple[FalGenerator, ClipJob, str]:
     job = make_job(tmp_path, "wan")
     gen = FalGenerator(get_model("wan"), KEY, limits=limits)
-    return gen, job, gen.submit(job)
+    return gen, job, gen.submit(job, CancelToken())
 
 
 def leftovers(job: ClipJob) -> list[str]:
@@ -109,10 +109,26 @@ def test_a_file_that_is_not_a_video_is_refused(fake: FakeFal, tmp_path: Path):
     assert not error.retryable and leftovers(job) == []
 
 
-def test_a_missing_clip_file_is_reported_with_its_status(fake: FakeFal, tmp_path: Path):
+def test_a_transient_404_on_the_finished_clip_is_tried_again(fake: FakeFal, tmp_path: Path):
+    # The job is finished and paid: fal's storage may not have the file yet.
     gen, job, request_id = submitted(tmp_path)
     fake.script("download", Fault(status=404, body={"detail": "File not found"}))
+    fake.script("result", Fault(status=404, body={"detail": "Request not found"}))
+
+    result = gen.wait(request_id, job, Progress(), CancelToken())
+
+    assert probe(result.video).frame_count > 0
+    assert fake.count("download") == 2 and fake.count("result") == 2
+
+
+def test_a_finished_clip_fal_keeps_refusing_is_kept_for_resume(fake: FakeFal, tmp_path: Path):
+    gen, job, request_id = submitted(tmp_path)
+    fake.script("download", Fault(status=404, body={"detail": "File not found"}), times=9)
     error = download_fails(gen, job, request_id)
 
-    assert str(error) == "wan: fal refused the clip download (HTTP 404): File not found"
-    assert fake.count("download") == 1
+    assert str(error) == (
+        f"wan: fal.ai is not answering the clip download (HTTP 404) after {FAST.attempts} "
+        "tries; resume the session to try again"
+    )
+    assert error.retryable  # the runner keeps the request id
+    assert fake.count("download") == FAST.attempts and leftovers(job) == []

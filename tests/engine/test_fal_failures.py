@@ -39,7 +39,7 @@ def fails(call, *args) -> GenerationError:
 
 def test_a_wrong_key_is_named_in_one_line_without_the_key(fake: FakeFal, tmp_path: Path):
     gen = generator("wan", key="wrong-key-0123456789")
-    error = fails(gen.submit, make_job(tmp_path, "wan"))
+    error = fails(gen.submit, make_job(tmp_path, "wan"), CancelToken())
 
     assert str(error) == KEY_REJECTED
     assert "wrong-key-0123456789" not in messages_of(error)
@@ -49,7 +49,7 @@ def test_a_wrong_key_is_named_in_one_line_without_the_key(fake: FakeFal, tmp_pat
 def test_a_key_revoked_while_polling_keeps_the_request_for_resume(fake: FakeFal, tmp_path: Path):
     job = make_job(tmp_path, "wan")
     gen = generator("wan")
-    request_id = gen.submit(job)
+    request_id = gen.submit(job, CancelToken())
     fake.key = "rotated-key"
     error = fails(gen.wait, request_id, job, Progress(), CancelToken())
 
@@ -59,7 +59,7 @@ def test_a_key_revoked_while_polling_keeps_the_request_for_resume(fake: FakeFal,
 
 def test_a_rejected_field_names_the_field_and_fals_message(fake: FakeFal, tmp_path: Path):
     job = make_job(tmp_path, "luma", {"duration": "7s"})
-    error = fails(generator("luma").submit, job)
+    error = fails(generator("luma").submit, job, CancelToken())
 
     assert str(error) == "luma: duration — Input should be '5s' or '9s'"
     assert not error.retryable
@@ -68,7 +68,7 @@ def test_a_rejected_field_names_the_field_and_fals_message(fake: FakeFal, tmp_pa
 
 def test_several_rejected_fields_are_listed_together(fake: FakeFal, tmp_path: Path):
     job = make_job(tmp_path, "pixverse", {"duration": 5, "style": "oil"})
-    error = fails(generator("pixverse").submit, job)
+    error = fails(generator("pixverse").submit, job, CancelToken())
 
     assert str(error) == (
         "pixverse: duration — Input should be '5' or '8'; "
@@ -78,7 +78,7 @@ def test_several_rejected_fields_are_listed_together(fake: FakeFal, tmp_path: Pa
 
 def test_a_key_echoed_back_by_fal_is_masked(fake: FakeFal, tmp_path: Path):
     fake.script("submit", Fault(status=400, body={"detail": f"malformed header: Key {KEY}"}))
-    error = fails(generator("wan").submit, make_job(tmp_path, "wan"))
+    error = fails(generator("wan").submit, make_job(tmp_path, "wan"), CancelToken())
 
     assert str(error) == "wan: fal refused the submit (HTTP 400): malformed header: Key ***"
     assert not error.retryable
@@ -105,7 +105,7 @@ def test_plain_500s_and_a_reset_on_status_are_retried_then_succeed(fake: FakeFal
 
 def test_an_unreachable_upload_gives_up_after_the_bounded_tries(fake: FakeFal, tmp_path: Path):
     fake.script("token", ingress_fault(503), times=3)
-    error = fails(generator("pixverse").submit, make_job(tmp_path, "pixverse"))
+    error = fails(generator("pixverse").submit, make_job(tmp_path, "pixverse"), CancelToken())
 
     assert str(error) == (
         "pixverse: fal.ai is not answering the seed image upload (HTTP 503) after 3 tries; "
@@ -117,7 +117,7 @@ def test_an_unreachable_upload_gives_up_after_the_bounded_tries(fake: FakeFal, t
 def test_status_retries_run_out_into_a_retryable_error(fake: FakeFal, tmp_path: Path):
     job = make_job(tmp_path, "wan")
     gen = generator("wan")
-    request_id = gen.submit(job)
+    request_id = gen.submit(job, CancelToken())
     fake.script("status", Fault(status=503), times=3)
     error = fails(gen.wait, request_id, job, Progress(), CancelToken())
 
@@ -132,7 +132,7 @@ def test_status_retries_run_out_into_a_retryable_error(fake: FakeFal, tmp_path: 
 def test_cancel_cuts_a_retry_back_off_short(fake: FakeFal, tmp_path: Path):
     job = make_job(tmp_path, "wan")
     gen = FalGenerator(generator("wan").spec, KEY, limits=replace(FAST, backoff_base=60))
-    request_id = gen.submit(job)
+    request_id = gen.submit(job, CancelToken())
     fake.script("status", Fault(status=502), times=3)
     cancel = CancelToken()
     waiting = InThread(lambda: gen.wait(request_id, job, Progress(), cancel))
@@ -167,7 +167,7 @@ def test_a_job_rejected_by_the_runner_names_the_field(monkeypatch, tmp_path: Pat
 def test_a_request_fal_forgot_is_reported_for_resubmission(fake: FakeFal, tmp_path: Path):
     job = make_job(tmp_path, "pixverse")
     gen = generator("pixverse")
-    request_id = gen.submit(job)
+    request_id = gen.submit(job, CancelToken())
     fake.expire(request_id)
     error = fails(gen.wait, request_id, job, Progress(), CancelToken())
 
@@ -181,15 +181,15 @@ def test_cancel_during_a_held_job_stops_the_wait_and_cancels_at_fal(fake: FakeFa
     fake.plan = JobPlan(hold=True)
     job = make_job(tmp_path, "luma")
     gen = generator("luma")
-    request_id = gen.submit(job)
+    request_id = gen.submit(job, CancelToken())
     cancel = CancelToken()
     waiting = InThread(lambda: gen.wait(request_id, job, Progress(), cancel))
     wait_for(lambda: fake.job(request_id).state is JobState.RUNNING, "the job running")
     cancel.cancel()
     waiting.join()
-    gen.cancel(request_id)  # what the runner does on Cancelled
+    dropped = gen.cancel(request_id)  # what the runner does on Cancelled
 
-    assert isinstance(waiting.error, Cancelled)
+    assert isinstance(waiting.error, Cancelled) and dropped
     assert [r.status for r in fake.requests("cancel")] == [202]
     assert fake.job(request_id).state is JobState.CANCELLED and not job.output.exists()
 
@@ -197,10 +197,11 @@ def test_cancel_during_a_held_job_stops_the_wait_and_cancels_at_fal(fake: FakeFa
 def test_cancel_never_raises_for_finished_or_unknown_requests(fake: FakeFal, tmp_path: Path):
     job = make_job(tmp_path, "wan")
     gen = generator("wan")
-    request_id = gen.submit(job)
+    request_id = gen.submit(job, CancelToken())
     gen.wait(request_id, job, Progress(), CancelToken())
-    gen.cancel(request_id)
-    gen.cancel("no-such-request")
+    # Neither was dropped: a finished clip is paid (keep its id), an unknown one unsure.
+    assert gen.cancel(request_id) is False
+    assert gen.cancel("no-such-request") is False
 
     assert [r.status for r in fake.requests("cancel")] == [400, 404]
 
@@ -209,7 +210,7 @@ def test_a_job_that_never_finishes_stops_at_the_wait_limit(fake: FakeFal, tmp_pa
     fake.plan = JobPlan(hold=True)
     job = make_job(tmp_path, "kling")
     gen = FalGenerator(generator("kling").spec, KEY, limits=replace(FAST, max_wait_seconds=0))
-    request_id = gen.submit(job)
+    request_id = gen.submit(job, CancelToken())
     error = fails(gen.wait, request_id, job, Progress(), CancelToken())
 
     assert str(error) == (

@@ -43,7 +43,7 @@ def test_submit_returns_a_local_request_id_and_renders_nothing(
     source: Path, tmp_path: Path
 ) -> None:
     job = clip_job(source, tmp_path / "clip.mp4", TINY)
-    request_id = LocalPreviewGenerator().submit(job)
+    request_id = LocalPreviewGenerator().submit(job, CancelToken())
     assert request_id.startswith("local-") and len(request_id) == len("local-") + 32
     assert not job.output.exists()
 
@@ -169,7 +169,7 @@ def test_cancel_mid_render_raises_and_leaves_no_file(source: Path, tmp_path: Pat
 
     generator = LocalPreviewGenerator()
     with pytest.raises(Cancelled):
-        generator.wait(generator.submit(job), job, on_progress, token)
+        generator.wait(generator.submit(job, CancelToken()), job, on_progress, token)
     assert len(reports) == 1 and reports[0].fraction is not None and reports[0].fraction < 1
     assert list(tmp_path.iterdir()) == [source]
 
@@ -278,6 +278,6 @@ def test_cancel_reaches_a_render_blocked_on_an_ffmpeg_that_stopped_reading(
 
     generator = LocalPreviewGenerator()
     with pytest.raises(Cancelled):
-        generator.wait(generator.submit(job), job, on_progress, token)
+        generator.wait(generator.submit(job, CancelToken()), job, on_progress, token)
     assert frozen
     assert list(tmp_path.iterdir()) == [source]

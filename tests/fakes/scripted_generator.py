@@ -57,9 +57,13 @@ class ScriptedGenerator:
     waits: list[str] = field(default_factory=list)
     cancels: list[str] = field(default_factory=list)
     stalled: threading.Event = field(default_factory=threading.Event)
+    finished_ids: set[str] = field(default_factory=set)
+    """Requests the "service" has finished: it refuses to cancel them."""
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
 
-    def submit(self, job: ClipJob) -> str:
+    def submit(self, job: ClipJob, cancel: CancelToken, on_sending=lambda: None) -> str:
+        cancel.raise_if_cancelled()
+        on_sending()
         self.submits.append(job.chain_index)
         return f"req-{next(self._ids)}-chain{job.chain_index}"
 
@@ -80,8 +84,9 @@ class ScriptedGenerator:
         render_clip(job.seed_image, job.output)
         return ClipResult(job.output, {"request": request_id}, 0.0)
 
-    def cancel(self, request_id: str) -> None:
+    def cancel(self, request_id: str) -> bool:
         self.cancels.append(request_id)
+        return request_id not in self.finished_ids
 
     def close(self) -> None:
         """Holds nothing."""

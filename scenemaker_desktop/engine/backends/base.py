@@ -69,8 +69,15 @@ class Generator(Protocol):
     saves its id, and resume re-polls it instead of paying again. Local renders are
     throwaway, so a resumed local chain simply renders again."""
 
-    def submit(self, job: ClipJob) -> str:
-        """Start the clip and return a request id (cheap; nothing is awaited)."""
+    def submit(
+        self, job: ClipJob, cancel: CancelToken, on_sending: Callable[[], None] = ...
+    ) -> str:
+        """Start the clip and return a request id (nothing is awaited but the service's answer).
+
+        ``on_sending`` is called just before a paid request goes out (the runner notes it
+        on disk first); a cancel before then sends nothing. Raises SubmissionLostError when
+        the request went out and no answer came back.
+        """
         ...
 
     def wait(
@@ -86,8 +93,11 @@ class Generator(Protocol):
         """
         ...
 
-    def cancel(self, request_id: str) -> None:
-        """Ask the backend to drop the request (best effort, never raises)."""
+    def cancel(self, request_id: str) -> bool:
+        """Ask the backend to drop the request (best effort, never raises).
+
+        True when it was dropped; False when it had already finished or the service did
+        not confirm, so the caller keeps its id (resume collects a clip already paid for)."""
         ...
 
     def close(self) -> None:

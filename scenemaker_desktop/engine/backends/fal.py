@@ -36,6 +36,7 @@ from scenemaker_desktop.engine.backends.fal_errors import (
 )
 from scenemaker_desktop.engine.backends.fal_transport import (
     FalLimits,
+    Retry,
     download_video,
     seed_upload,
     with_retries,
@@ -49,6 +50,10 @@ T = TypeVar("T")
 
 _ESTIMATE_CAP = 0.95
 _LOG_CHARS = 100
+
+
+def _nothing() -> None:
+    """The default ``on_sending``: a caller with nothing to note first."""
 
 
 class FalGenerator:
@@ -69,23 +74,31 @@ class FalGenerator:
 
     # -- Generator ---------------------------------------------------------------------
 
-    def submit(self, job: ClipJob) -> str:
-        """Upload the seed image, queue the request with the catalog's exact body, return its id."""
+    def submit(
+        self, job: ClipJob, cancel: CancelToken, on_sending: Callable[[], None] = _nothing
+    ) -> str:
+        """Upload the seed image, queue the request with the catalog's exact body, return its id.
+
+        ``on_sending`` runs just before the body goes out: from then on fal may take the
+        job even if its answer is lost (SubmissionLostError), so the runner notes it first.
+        """
         upload = seed_upload(job.seed_image)
-        # The Generator protocol gives submit no cancel token; its retries are short.
-        never = CancelToken()
         image_url = self._call(
             lambda: self._client.upload(
                 upload.data, upload.content_type, upload.file_name, fallback_repository=[]
             ),
             "seed image upload",
-            never,
+            cancel,
         )
         arguments = fal_arguments(self.spec, job.params, job.prompt, image_url)
-        # A submit whose answer was lost may have queued a job we never learn of; retrying
-        # risks paying twice, but failing does too (the id is unknown either way, and
-        # resume submits afresh), so retrying is the kinder choice.
-        handle = self._call(lambda: self._client.submit(self.endpoint, arguments), "submit", never)
+        cancel.raise_if_cancelled()  # nothing is paid yet: a cancel now submits nothing
+        on_sending()
+        handle = self._call(
+            lambda: self._client.submit(self.endpoint, arguments),
+            "submit",
+            cancel,
+            retry=Retry.SUBMIT,
+        )
         log.info("fal %s: submitted request %s", self.model_id, handle.request_id)
         return str(handle.request_id)
 
@@ -106,6 +119,7 @@ class FalGenerator:
             "result fetch",
             cancel,
             request_id,
+            retry=Retry.AFTER_COMPLETION,
         )
         download_video(
             self._video_url(result),
@@ -119,13 +133,18 @@ class FalGenerator:
             job.output, {"fal_request_id": request_id}, self.spec.clip_cost(job.params)
         )
 
-    def cancel(self, request_id: str) -> None:
-        """Ask fal to drop the request; never raises (fal says 400 once it has finished)."""
+    def cancel(self, request_id: str) -> bool:
+        """Ask fal to drop the request; True only when fal accepted (never raises).
+
+        fal answers 400 once the job has finished: it is paid, so the caller keeps the id
+        and resume collects the clip instead of paying for another."""
         try:
             self._client.cancel(self.endpoint, request_id)
         except Exception as exc:  # best effort by contract: the user has already moved on
             note = self._errors.line(str(exc))
             log.info("fal %s: cancel of %s not accepted (%s)", self.model_id, request_id, note)
+            return False
+        return True
 
     def close(self) -> None:
         """Close the pooled connections (the generator is not used afterwards)."""
@@ -142,7 +161,12 @@ class FalGenerator:
     # -- steps -------------------------------------------------------------------------
 
     def _call(
-        self, call: Callable[[], T], what: str, cancel: CancelToken, request_id: str | None = None
+        self,
+        call: Callable[[], T],
+        what: str,
+        cancel: CancelToken,
+        request_id: str | None = None,
+        retry: Retry = Retry.STANDARD,
     ) -> T:
         return with_retries(
             call,
@@ -151,6 +175,7 @@ class FalGenerator:
             limits=self.limits,
             cancel=cancel,
             request_id=request_id,
+            retry=retry,
         )
 
     def _poll_until_done(
@@ -181,13 +206,16 @@ class FalGenerator:
             interval = min(interval * 1.5, self.limits.poll_interval)
 
     def _job_error(self, request_id: str, status: Completed) -> Exception:
-        """fal's reason for a failed job; the result endpoint often says more (the 422 field)."""
+        """fal's reason for a failed job; the result endpoint often says more (the 422 field).
+
+        Only the job's own error answer (a 422, or one fal marks with X-Fal-Error-Type)
+        replaces the status's reason: a failed fetch (a 502 page) must not hide it."""
         detail: Any = status.error
         try:
             self._client.result(self.endpoint, request_id)
         except Exception as exc:  # only looking for a better text; status.error stands
             failure = http_failure(exc)
-            if failure is not None and failure.status not in (401, 403, 404) and failure.detail:
+            if failure is not None and failure.job_error and failure.detail:
                 detail = failure.detail
         return self._errors.job_failed(detail)
 

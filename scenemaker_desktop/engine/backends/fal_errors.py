@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 from fal_client.client import FalClientHTTPError
 
-from scenemaker_desktop.engine.errors import GenerationError
+from scenemaker_desktop.engine.errors import GenerationError, SubmissionLostError
 
 RETRY_STATUSES = frozenset({408, 409, 425, 429})
 """Besides every 5xx: answers that say "not now" rather than "no"."""
@@ -33,17 +33,23 @@ class HttpFailure:
     status: int
     detail: Any
     retry_after: float | None
+    job_error: bool = False
+    """The answer is a job's own failure (fal marks those with X-Fal-Error-Type; 422
+    names the input it refused), not trouble on the way to it."""
 
 
 def http_failure(exc: BaseException) -> HttpFailure | None:
     if isinstance(exc, FalClientHTTPError):
         headers = {k.lower(): v for k, v in exc.response_headers.items()}
-        return HttpFailure(exc.status_code, exc.message, _retry_after(headers))
-    if isinstance(exc, httpx.HTTPStatusError):
-        response = exc.response
-        headers = {k.lower(): v for k, v in response.headers.items()}
-        return HttpFailure(response.status_code, _detail_of(response), _retry_after(headers))
-    return None
+        status = exc.status_code
+    elif isinstance(exc, httpx.HTTPStatusError):
+        headers = {k.lower(): v for k, v in exc.response.headers.items()}
+        status = exc.response.status_code
+    else:
+        return None
+    detail = exc.message if isinstance(exc, FalClientHTTPError) else _detail_of(exc.response)
+    job_error = status == 422 or "x-fal-error-type" in headers
+    return HttpFailure(status, detail, _retry_after(headers), job_error)
 
 
 def is_transient(exc: BaseException) -> bool:
@@ -140,6 +146,24 @@ class FalErrors:
         return self.error(
             f"fal no longer knows request {request_id}; it will be submitted again",
             retryable=False,
+        )
+
+    def not_handed_over(self, exc: BaseException, what: str) -> GenerationError:
+        """The job finished (and is paid) but the clip could not be fetched yet."""
+        return self.error(
+            f"fal finished the clip but the {what} failed ({reason(exc)}); resume the session "
+            "to fetch it again (it is not paid twice)",
+            retryable=True,
+        )
+
+    def submission_lost(self, why: str, *, cancelled: bool = False) -> SubmissionLostError:
+        """The submit went out and no usable answer came back."""
+        return SubmissionLostError(
+            self.line(
+                f"{self.model_id}: the submission's answer was lost ({why}); fal may have "
+                "queued the job anyway"
+            ),
+            cancelled=cancelled,
         )
 
     def job_failed(self, detail: Any) -> GenerationError:

@@ -7,9 +7,11 @@ can keep a cancelled or stalled session alive.
 
 from __future__ import annotations
 
+import enum
 import io
 import logging
 import os
+import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -24,11 +26,13 @@ from PIL import Image, UnidentifiedImageError
 
 from scenemaker_desktop.engine.backends.fal_errors import (
     FalErrors,
+    http_failure,
     is_transient,
+    reason,
     retry_after,
 )
 from scenemaker_desktop.engine.cancel import CancelToken
-from scenemaker_desktop.engine.errors import Cancelled, MediaError
+from scenemaker_desktop.engine.errors import Cancelled, GenerationError, MediaError
 from scenemaker_desktop.engine.media.probe import VideoInfo, probe
 
 log = logging.getLogger(__name__)
@@ -37,6 +41,7 @@ T = TypeVar("T")
 MB = 1024 * 1024
 JPEG_ABOVE_BYTES = 1_500_000
 """Seed images bigger than this go up as JPEG (see ``seed_upload``)."""
+CANCEL_POLL_S = 0.05
 MAX_UPLOAD_SIDE = 2560
 """Longest side sent to fal: every model renders at most 1080p, so more only costs upload time."""
 
@@ -59,6 +64,26 @@ class FalLimits:
     """Longest silence while downloading (a stalled read also delays a cancel this long)."""
     download_deadline: float = 15 * 60
     max_download_bytes: int = 500 * MB
+    submit_grace: float = 1.0
+    """How long a cancel waits for a submit already in flight to answer."""
+
+
+class Retry(enum.Enum):
+    """How a call's failures are treated."""
+
+    STANDARD = "standard"
+    """Transient failures (5xx, 408/409/425/429, connection trouble) are tried again."""
+    AFTER_COMPLETION = "after completion"
+    """The job is finished and paid: a 404 may be fal's storage catching up, so it is tried
+    again too, and a final failure keeps the request id for resume to fetch again."""
+    SUBMIT = "submit"
+    """Tried again only when fal cannot have taken the job (nothing reached it, or it
+    answered 429/503); any other failure after the body went out is a lost answer."""
+
+
+_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.WriteError,
+             httpx.WriteTimeout)  # fmt: skip
+_NOT_TAKEN = frozenset({429, 503})
 
 
 def with_retries(
@@ -69,26 +94,30 @@ def with_retries(
     limits: FalLimits,
     cancel: CancelToken,
     request_id: str | None = None,
+    retry: Retry = Retry.STANDARD,
 ) -> T:
     """Run ``call``; retry transient failures with back-off; raise GenerationError otherwise.
 
     Back-off follows the server's Retry-After when given, else doubles from
     ``backoff_base``; both are capped at ``backoff_max`` and cut short by cancel.
+    Each try runs on a helper thread, so a cancel is answered at once even while a
+    call hangs (a submit in flight gets a moment to answer: see ``submit_call``).
     """
     attempt = 0
     while True:
         attempt += 1
         cancel.raise_if_cancelled()
         try:
-            return call()
+            if retry is Retry.SUBMIT:
+                return submit_call(call, cancel, errors, limits)
+            return interruptible(call, cancel)
         except (httpx.HTTPError, FalClientHTTPError) as exc:
             # Not chained ("from None"): fal's answer could quote the key, and a --debug
             # traceback would print it. The masked original goes to the debug log instead.
-            if not is_transient(exc):
-                log.debug("fal %s failed: %s", what, errors.line(repr(exc)))
-                raise errors.translate(exc, what, request_id) from None
+            log.debug("fal %s failed: %s", what, errors.line(repr(exc)))
+            if not _try_again(exc, retry):
+                raise _final(exc, what, errors, request_id, retry) from None
             if attempt >= limits.attempts:
-                log.debug("fal %s failed: %s", what, errors.line(repr(exc)))
                 raise errors.exhausted(exc, what, attempt) from None
             delay = _delay(exc, attempt, limits)
             log.info(
@@ -98,7 +127,70 @@ def with_retries(
                 raise Cancelled() from None
         except (ValueError, KeyError, TypeError) as exc:
             # fal-client parses answers without checking them (JSON, "status" keys).
+            if retry is Retry.SUBMIT:
+                raise errors.submission_lost("its answer could not be read") from None
             raise errors.unreadable(what) from exc
+
+
+def _try_again(exc: BaseException, retry: Retry) -> bool:
+    failure = http_failure(exc)
+    if retry is Retry.SUBMIT:
+        return isinstance(exc, _NOT_SENT) or (failure is not None and failure.status in _NOT_TAKEN)
+    if retry is Retry.AFTER_COMPLETION and failure is not None and failure.status == 404:
+        return True
+    return is_transient(exc)
+
+
+def _final(
+    exc: BaseException, what: str, errors: FalErrors, request_id: str | None, retry: Retry
+) -> GenerationError:
+    failure = http_failure(exc)
+    if retry is Retry.SUBMIT and (failure is None or failure.status >= 500):
+        return errors.submission_lost(reason(exc))
+    if retry is Retry.AFTER_COMPLETION:  # the paid clip is still there: keep the request id
+        return errors.not_handed_over(exc, what)
+    return errors.translate(exc, what, request_id)
+
+
+def interruptible(call: Callable[[], T], cancel: CancelToken, grace: float = 0.0) -> T:
+    """``call()`` on a helper thread; Cancelled as soon as the token fires.
+
+    httpx cannot abort a request from another thread, so on cancel the call is left to
+    finish or time out by itself and its answer is dropped, unless it comes within
+    ``grace`` seconds (then it is returned: a submit's answer must not be lost).
+    """
+    outcome: list = []
+    done = threading.Event()
+
+    def run() -> None:
+        try:
+            outcome.append((True, call()))
+        except BaseException as exc:  # handed to the caller's thread below
+            outcome.append((False, exc))
+        finally:
+            done.set()
+
+    threading.Thread(target=run, name="fal-call", daemon=True).start()
+    while not done.wait(CANCEL_POLL_S):
+        if cancel.cancelled:
+            if not done.wait(grace):
+                raise Cancelled()
+            break
+    ok, value = outcome[0]
+    if not ok:
+        raise value
+    return value
+
+
+def submit_call(
+    call: Callable[[], T], cancel: CancelToken, errors: FalErrors, limits: FalLimits
+) -> T:
+    """One submit: a cancel while it is in flight waits ``submit_grace`` for its answer;
+    without one, fal may have taken the job, which is said, never hidden."""
+    try:
+        return interruptible(call, cancel, grace=limits.submit_grace)
+    except Cancelled:
+        raise errors.submission_lost("it was cancelled in flight", cancelled=True) from None
 
 
 def _delay(exc: BaseException, attempt: int, limits: FalLimits) -> float:
@@ -170,6 +262,7 @@ def download_video(
             errors=errors,
             limits=limits,
             cancel=cancel,
+            retry=Retry.AFTER_COMPLETION,
         )
         info = _check_video(part, errors)
         os.replace(part, dest)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import math
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -105,11 +105,16 @@ class LocalPreviewGenerator:
     model_id = "local"
     remote = False
 
-    def submit(self, job: ClipJob) -> str:
+    def submit(
+        self, job: ClipJob, cancel: CancelToken, on_sending: Callable[[], None] = lambda: None
+    ) -> str:
+        """Nothing is sent anywhere: the id only names the render ``wait`` will do."""
+        cancel.raise_if_cancelled()
         return f"local-{uuid.uuid4().hex}"
 
-    def cancel(self, request_id: str) -> None:
+    def cancel(self, request_id: str) -> bool:
         """Nothing runs remotely; the cancel token given to ``wait`` stops rendering."""
+        return True
 
     def close(self) -> None:
         """Nothing is held between clips."""

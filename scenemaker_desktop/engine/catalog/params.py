@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import enum
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from scenemaker_desktop.engine.errors import ValidationError
 
+TEXT_LIMIT = 1000
+"""The longest text a parameter takes unless it says otherwise (fal cuts prompts near 900)."""
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
 
@@ -49,19 +52,26 @@ class Param:
     advanced: bool = False
     special_labels: Mapping[Any, str] = field(default_factory=dict)
     legacy_field: str | None = None
+    max_length: int = TEXT_LIMIT
+    """For text: the longest value accepted (in characters)."""
 
     def special_label(self, value: Any) -> str | None:
         """The word for a value that means more than itself ("Random" for seed -1), or None."""
         return self.special_labels.get(value)
 
     def coerce(self, value: Any, model_id: str) -> Any:
-        """Return ``value`` as this parameter's canonical type, or raise ValidationError."""
+        """Return ``value`` as this parameter's canonical type, or raise ValidationError.
+
+        Lists and objects are never turned into text, numbers must be finite, and text
+        has a length limit: what reaches a paid model is what the user meant."""
+        if not isinstance(value, str | int | float | bool | None):
+            raise self._fail(model_id)
         if self.kind is ParamKind.CHOICE:
             return self._coerce_choice(value, model_id)
         if self.kind is ParamKind.BOOL:
             return self._coerce_bool(value, model_id)
         if self.kind is ParamKind.TEXT:
-            return "" if value is None else str(value)
+            return self._coerce_text(value, model_id)
         return self._coerce_number(value, model_id)
 
     def allowed_text(self) -> str:
@@ -71,7 +81,7 @@ class Param:
         if self.kind is ParamKind.BOOL:
             return "true or false"
         if self.kind is ParamKind.TEXT:
-            return "any text"
+            return f"text of at most {self.max_length} characters"
         return f"a {'whole ' if self.kind is ParamKind.INT else ''}number from " + (
             f"{_fmt(self.minimum)} to {_fmt(self.maximum)}"
         )
@@ -99,17 +109,27 @@ class Param:
             return False
         raise self._fail(model_id)
 
-    def _coerce_number(self, value: Any, model_id: str) -> int | float:
-        if isinstance(value, bool):
+    def _coerce_text(self, value: Any, model_id: str) -> str:
+        if value is None:
+            return ""
+        if not isinstance(value, str):
             raise self._fail(model_id)
-        try:
-            number = float(str(value).strip()) if not isinstance(value, int | float) else value
-        except ValueError:
-            raise self._fail(model_id) from None
+        if len(value) > self.max_length:
+            raise ValidationError(
+                f"{model_id}: {self.key} is too long ({len(value):,} characters; "
+                f"at most {self.max_length})"
+            )
+        return value
+
+    def _coerce_number(self, value: Any, model_id: str) -> int | float:
+        number = _finite_number(value)
+        if number is None:
+            raise self._fail(model_id)
         if self.kind is ParamKind.INT:
-            if float(number) != int(float(number)):
-                raise self._fail(model_id)
-            number = int(float(number))
+            if isinstance(number, float):
+                if not number.is_integer():
+                    raise self._fail(model_id)
+                number = int(number)
         else:
             number = float(number)
         low_ok = self.minimum is None or number >= self.minimum
@@ -140,6 +160,22 @@ class Param:
         if self.special_labels:
             data["special_values"] = {str(v): label for v, label in self.special_labels.items()}
         return data
+
+
+def _finite_number(value: Any) -> int | float | None:
+    """``value`` as an int (kept exact, however large) or a finite float; None if neither."""
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str):
+        try:
+            value = int(value.strip()) if value.strip().lstrip("+-").isdigit() else float(value)
+        except ValueError:
+            return None
+        if isinstance(value, int):
+            return value
+    return value if math.isfinite(value) else None
 
 
 def _fmt(number: float | None) -> str:

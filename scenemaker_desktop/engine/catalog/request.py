@@ -13,6 +13,7 @@ from scenemaker_desktop.engine.errors import ValidationError
 from scenemaker_desktop.engine.vision.base import ANALYSIS_FIELDS
 
 MAX_ACTION_CHARS = 1000
+MAX_ANALYSIS_CHARS = 1000
 
 CHAINS_PARAM = integer(
     "chains",
@@ -85,18 +86,23 @@ class GenerationRequest(ModelSetup):
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> GenerationRequest:
         """Re-validate a stored request (sessions written by older versions included)."""
+        params, analysis = data.get("params") or {}, data.get("analysis") or {}
+        if not isinstance(params, Mapping) or not isinstance(analysis, Mapping):
+            raise ValidationError("a request's params and analysis must be objects")
         session = {p.key: data[p.key] for p in SESSION_PARAMS if p.key in data}
         return build_request(
-            str(data.get("model", "")),
-            str(data.get("action", "")),
-            overrides={**dict(data.get("params") or {}), **session},
-            analysis=data.get("analysis") or {},
+            data.get("model", ""),
+            data.get("action", ""),
+            overrides={**params, **session},
+            analysis=analysis,
         )
 
 
 def get_model(name: str) -> ModelSpec:
     """Find a model by id, display name or a legacy name such as "WAN (Default)"."""
-    wanted = str(name).strip().lower()
+    if not isinstance(name, str):
+        raise ValidationError(f"the model must be named by text, not {type(name).__name__}")
+    wanted = name.strip().lower()
     for spec in MODELS:
         names = (spec.id, spec.display_name, *spec.legacy_names)
         if wanted in (n.lower() for n in names):
@@ -163,7 +169,9 @@ def allowed_keys(spec: ModelSpec) -> list[str]:
 
 
 def _clean_action(action: str) -> str:
-    cleaned = " ".join(str(action or "").split())
+    if action is not None and not isinstance(action, str):
+        raise ValidationError(f"the action must be text, not {type(action).__name__}")
+    cleaned = " ".join((action or "").split())
     if not cleaned:
         raise ValidationError(
             'describe the action (for example: "she turns and walks into the fog")'
@@ -182,7 +190,19 @@ def _clean_analysis(analysis: Mapping[str, Any]) -> dict[str, str]:
             f"unknown analysis field(s): {', '.join(sorted(unknown))}; "
             f"allowed: {', '.join(ANALYSIS_FIELDS)}"
         )
-    return {k: " ".join(str(v).split()) for k, v in analysis.items() if v and str(v).strip()}
+    cleaned = {}
+    for key, value in analysis.items():
+        if value is None:
+            continue
+        if not isinstance(value, str):
+            raise ValidationError(f"{key} must be text, not {type(value).__name__}")
+        if len(value) > MAX_ANALYSIS_CHARS:
+            raise ValidationError(
+                f"{key} is too long ({len(value):,} characters; at most {MAX_ANALYSIS_CHARS})"
+            )
+        if value.strip():
+            cleaned[key] = " ".join(value.split())
+    return cleaned
 
 
 def parse_set_options(items: Iterable[str]) -> dict[str, str]:

@@ -146,6 +146,8 @@ def load_seed_request(path: Path) -> GenerationRequest:
         raise ValidationError(f"request file not found: {path}") from None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ValidationError(f"request file {Path(path).name} is not valid JSON: {exc}") from None
+    except RecursionError:
+        raise ValidationError(f"request file {Path(path).name} is nested too deeply") from None
     if not isinstance(data, dict):
         raise ValidationError(f"request file {Path(path).name} must hold one JSON object")
     return seed_request_to_request(data)
@@ -169,7 +171,7 @@ def translate_seed_request(
     unknown = set(data) - known_fields()
     if unknown:
         raise ValidationError(f"unknown request field(s): {', '.join(sorted(unknown))}")
-    spec = get_model(str(data.get(MODEL_FIELD) or DEFAULT_CLOUD.id))
+    spec = get_model(data.get(MODEL_FIELD) or DEFAULT_CLOUD.id)
     values: dict[str, Any] = {}
     for param in (*spec.params, *SESSION_PARAMS):
         field_name = param.legacy_field
@@ -177,9 +179,7 @@ def translate_seed_request(
             values[param.key] = data[field_name]
     values.update(overrides or {})
     analysis = {k: data[k] for k in ANALYSIS_FIELDS if k != ACTION_FIELD and data.get(k)}
-    request = build_request(
-        spec.id, str(data.get(ACTION_FIELD) or ""), overrides=values, analysis=analysis
-    )
+    request = build_request(spec.id, data.get(ACTION_FIELD), overrides=values, analysis=analysis)
     return SeedTranslation(request, _unused(data, spec))
 
 

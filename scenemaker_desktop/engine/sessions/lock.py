@@ -11,7 +11,7 @@ import os
 import sys
 from pathlib import Path
 
-from scenemaker_desktop.engine.errors import SessionBusyError
+from scenemaker_desktop.engine.errors import SessionBusyError, StorageError
 
 LOCK_NAME = "session.lock"
 
@@ -51,7 +51,13 @@ class SessionLock:
         self._fd: int | None = None
 
     def acquire(self) -> SessionLock:
-        fd = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fd = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as exc:
+            raise StorageError(
+                f"cannot lock session {self._path.parent.name}: {exc.strerror or exc} "
+                "(is the sessions folder read-only?)"
+            ) from None
         if not _try_lock(fd):
             os.close(fd)
             raise SessionBusyError(

@@ -11,11 +11,13 @@ import datetime as dt
 import enum
 import re
 import secrets
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
+from pathlib import PurePosixPath
 from typing import Any
 
 from scenemaker_desktop.engine.catalog import GenerationRequest
 from scenemaker_desktop.engine.errors import SessionNotFoundError
+from scenemaker_desktop.engine.typed_json import ShapeError, from_plain, to_plain
 
 SESSION_ID = re.compile(r"^\d{8}-\d{6}-[0-9a-f]{6}$")
 FORMAT_VERSION = 1
@@ -68,9 +70,9 @@ def new_session_id() -> str:
 
 
 def check_session_id(session_id: str) -> str:
-    if not isinstance(session_id, str) or not SESSION_ID.match(session_id):
+    if not isinstance(session_id, str) or not SESSION_ID.fullmatch(session_id):
         raise SessionNotFoundError(
-            f"no session '{session_id}' (ids look like 20261126-081500-a1b2c3)"
+            f"no session {str(session_id)[:60]!r} (ids look like 20261126-081500-a1b2c3)"
         )
     return session_id
 
@@ -96,18 +98,25 @@ class Chain:
     error: str | None = None
     abandoned_request_ids: list[str] = field(default_factory=list)
     """Requests that failed for good or were cancelled: kept for the record, never re-polled."""
+    submitting_since: str | None = None
+    """Set from just before a paid submit goes out until its request id is saved: found set
+    on resume, the answer was lost with the process, and fal may have taken the job."""
 
-    def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["status"] = self.status.value
-        return data
+    def paths(self) -> list[str]:
+        return [p for p in (self.video, self.seed_frame, self.thumbnail) if p is not None]
 
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Chain:
-        known = {f for f in cls.__dataclass_fields__}
-        values = {k: v for k, v in data.items() if k in known}
-        values["status"] = ChainStatus(values.get("status", "pending"))
-        return cls(**values)
+
+@dataclass
+class Charge:
+    """One line of a session's cost log: a submission fal charges for, or may have."""
+
+    at: str
+    chain_index: int
+    usd: float
+    request_id: str | None
+    confirmed: bool = True
+    """False when the submission's answer was lost: fal may have charged for a job we
+    cannot see, so the money is shown but not counted in ``cost_usd``."""
 
 
 @dataclass
@@ -132,6 +141,7 @@ class Session:
     source_name: str = ""
     app_version: str = ""
     format_version: int = FORMAT_VERSION
+    cost_log: list[Charge] = field(default_factory=list)
 
     @property
     def model(self) -> str:
@@ -142,19 +152,36 @@ class Session:
         return sum(1 for c in self.chains if c.status is ChainStatus.COMPLETED)
 
     def to_dict(self) -> dict[str, Any]:
-        data = {f: getattr(self, f) for f in self.__dataclass_fields__}
-        data["status"] = self.status.value
-        data["request"] = self.request.to_dict()
-        data["chains"] = [c.to_dict() for c in self.chains]
-        data["analysis"], data["notices"] = dict(self.analysis), list(self.notices)
-        return data
+        return {**to_plain(self), "request": self.request.to_dict()}
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Session:
-        """Raises ValidationError when the stored request no longer validates."""
-        known = {f for f in cls.__dataclass_fields__}
-        values = {k: v for k, v in data.items() if k in known}
-        values["status"] = SessionStatus(values["status"])
-        values["request"] = GenerationRequest.from_dict(values["request"])
-        values["chains"] = [Chain.from_dict(c) for c in values.get("chains") or []]
-        return cls(**values)
+    def from_dict(cls, data: Any) -> Session:
+        """Check session.json's shape field by field: ShapeError says what is wrong, and
+        ValidationError when the stored request no longer validates."""
+        if not isinstance(data, dict):
+            raise ShapeError(f"session.json must hold one object, not {type(data).__name__}")
+        if not isinstance(data.get("request"), dict):
+            raise ShapeError("request must be an object")
+        request = GenerationRequest.from_dict(data["request"])
+        session = from_plain(cls, {**data, "request": request})
+        session._check_chains()
+        return session
+
+    def _check_chains(self) -> None:
+        for position, chain in enumerate(self.chains):
+            if chain.index != position:
+                raise ShapeError(f"chains[{position}] says it is chain {chain.index}")
+        for path in (self.input_image, self.final_video, self.thumbnail):
+            _check_inside(path)
+        for chain in self.chains:
+            for path in chain.paths():
+                _check_inside(path)
+
+
+def _check_inside(relative: str | None) -> None:
+    """Paths in session.json name files inside the session folder, never elsewhere."""
+    if relative is None:
+        return
+    path = PurePosixPath(relative.replace("\\", "/"))
+    if not relative or path.is_absolute() or ".." in path.parts or ":" in relative:
+        raise ShapeError(f"the path {relative!r} points outside the session folder")

@@ -7,6 +7,7 @@ at any moment leaves either the old or the new state, never half a file.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import shutil
 import tempfile
@@ -24,6 +25,7 @@ from scenemaker_desktop.engine.errors import (
     StorageError,
     ValidationError,
 )
+from scenemaker_desktop.engine.sessions import tidy
 from scenemaker_desktop.engine.sessions.lock import SessionLock, is_locked
 from scenemaker_desktop.engine.sessions.model import (
     SESSION_ID,
@@ -37,6 +39,9 @@ from scenemaker_desktop.engine.sessions.model import (
 
 SESSION_FILE = "session.json"
 INPUT_IMAGE = "input.png"
+MB = 1024 * 1024
+MIN_FREE_BYTES = 50 * MB
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -82,15 +87,27 @@ class SessionStore:
         self.root = Path(root)
 
     def ensure_writable(self) -> None:
-        """Create the sessions folder and prove we can write in it."""
+        """Create the sessions folder and prove we can write in it, with room to spare."""
+        self._refuse_a_file()
         try:
             self.root.mkdir(parents=True, exist_ok=True)
             with tempfile.NamedTemporaryFile(dir=self.root, prefix=".write-test-"):
                 pass
+            free = shutil.disk_usage(self.root).free
         except OSError as exc:
             raise StorageError(
                 f"cannot write sessions in {self.root}: {exc.strerror or exc}"
             ) from None
+        # An empty probe file fits on a full disk; a session's clips do not.
+        if free < MIN_FREE_BYTES:
+            raise StorageError(
+                f"the disk holding {self.root} is full ({free // MB} MB free; a session "
+                f"needs at least {MIN_FREE_BYTES // MB} MB)"
+            )
+
+    def _refuse_a_file(self) -> None:
+        if self.root.exists() and not self.root.is_dir():
+            raise StorageError(f"the sessions folder {self.root} is a file, not a folder")
 
     def folder(self, session_id: str) -> Path:
         return self.root / check_session_id(session_id)
@@ -110,7 +127,11 @@ class SessionStore:
             source_name=source_name,
             app_version=__version__,
         )
-        self.save(session)
+        try:
+            self.save(session)
+        except BaseException:
+            shutil.rmtree(self.root / session_id, ignore_errors=True)  # no manifest, no folder
+            raise
         return session
 
     def save(self, session: Session) -> None:
@@ -126,10 +147,14 @@ class SessionStore:
         path = folder / SESSION_FILE
         if not folder.is_dir():
             raise SessionNotFoundError(f"no session '{session_id}'")
+        if tidy.temp_files(folder):  # a killed run's leftovers: put right unless it is running
+            self.tidy(session_id)
         try:
             session = Session.from_dict(json.loads(path.read_text(encoding="utf-8")))
         except FileNotFoundError:
             raise SessionDamagedError(f"session {session_id} has no session.json") from None
+        except RecursionError:
+            raise SessionDamagedError(f"session {session_id} is damaged: nested too deep") from None
         except (OSError, ValueError, LookupError, TypeError, AttributeError) as exc:
             raise SessionDamagedError(f"session {session_id} is damaged: {exc}") from None
         except ValidationError as exc:
@@ -147,10 +172,42 @@ class SessionStore:
         return [self._listing(session_id) for session_id in self._ids()]
 
     def _ids(self) -> Iterator[str]:
+        self._refuse_a_file()
         if not self.root.is_dir():
             return iter(())
-        ids = [p.name for p in self.root.iterdir() if p.is_dir() and SESSION_ID.match(p.name)]
+        ids = [p.name for p in self.root.iterdir() if p.is_dir() and SESSION_ID.fullmatch(p.name)]
         return iter(sorted(ids, reverse=True))
+
+    # -- what killed runs leave behind ------------------------------------------------
+
+    def tidy(self, session_id: str) -> list[str]:
+        """Put a session's leftovers right if nobody is working on it; say what was done.
+
+        An abandoned start (a folder with no manifest) is removed altogether."""
+        folder = self.folder(session_id)
+        try:
+            with SessionLock(folder):
+                if tidy.abandoned(folder, folder / SESSION_FILE):
+                    shutil.rmtree(folder, ignore_errors=True)
+                    return [f"removed the abandoned start {session_id}"]
+                return self.put_right_locked(session_id)
+        except (SessionBusyError, StorageError):
+            return []
+
+    def put_right_locked(self, session_id: str) -> list[str]:
+        """``tidy`` for a caller that holds the session's lock."""
+        return self._put_right(self.folder(session_id))
+
+    def tidy_all(self) -> list[str]:
+        """``tidy`` for every session (at start: sweeps what earlier runs left)."""
+        return [line for session_id in self._ids() for line in self.tidy(session_id)]
+
+    def _put_right(self, folder: Path) -> list[str]:
+        try:
+            return tidy.put_right(folder, folder / SESSION_FILE, _whole_session)
+        except OSError as exc:
+            log.warning("could not tidy %s: %s", folder.name, exc)
+            return []
 
     def _listing(self, session_id: str) -> SessionListing:
         try:
@@ -181,3 +238,11 @@ class SessionStore:
     def path_of(self, session: Session, relative: str | None) -> Path | None:
         """Absolute path of a file named in session.json (None stays None)."""
         return None if relative is None else self.folder(session.id) / relative
+
+
+def _whole_session(data: Any) -> bool:
+    try:
+        Session.from_dict(data)
+    except (ValueError, LookupError, TypeError, AttributeError, ValidationError):
+        return False
+    return True
