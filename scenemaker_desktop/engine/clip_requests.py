@@ -35,6 +35,7 @@ class ClipRequests:
     ) -> None:
         self.session, self.store, self.generator = session, store, generator
         self.cancel, self.notice, self.clip_usd = cancel, notice, clip_usd
+        self._cancel_sent: set[str] = set()
 
     def make(self, chain: Chain, job: ClipJob, report: ProgressCallback) -> ClipResult:
         """The chain's clip: its saved request polled again, or a new one submitted."""
@@ -60,8 +61,9 @@ class ClipRequests:
         if not self.generator.remote:
             return
         for chain in self.session.chains:
-            if chain.status is ChainStatus.RUNNING and chain.fal_request_id:
-                self._cancel(chain, chain.fal_request_id)
+            request_id = chain.fal_request_id
+            if chain.status is ChainStatus.RUNNING and request_id not in (None, *self._cancel_sent):
+                self._cancel(chain, request_id)
 
     def _submit(self, chain: Chain, job: ClipJob) -> str:
         remote = self.generator.remote
@@ -92,6 +94,7 @@ class ClipRequests:
         raise GenerationError(f"{note}; resume to submit it again", retryable=False)
 
     def _cancel(self, chain: Chain, request_id: str) -> None:
+        self._cancel_sent.add(request_id)
         if self.generator.cancel(request_id):
             self._abandon(chain, request_id)
 

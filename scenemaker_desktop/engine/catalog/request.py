@@ -178,7 +178,7 @@ def _clean_action(action: str) -> str:
         )
     if len(cleaned) > MAX_ACTION_CHARS:
         raise ValidationError(
-            f"the action text is too long ({len(cleaned)} characters, at most {MAX_ACTION_CHARS})"
+            f"the action text is too long ({len(cleaned):,} characters; at most {MAX_ACTION_CHARS})"
         )
     return cleaned
 

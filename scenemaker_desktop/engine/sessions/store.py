@@ -185,9 +185,10 @@ class SessionStore:
 
         An abandoned start (a folder with no manifest) is removed altogether."""
         folder = self.folder(session_id)
+        settled = tidy.settled(folder)  # before locking: taking the lock touches the folder
         try:
             with SessionLock(folder):
-                if tidy.abandoned(folder, folder / SESSION_FILE):
+                if settled and tidy.abandoned(folder, folder / SESSION_FILE):
                     shutil.rmtree(folder, ignore_errors=True)
                     return [f"removed the abandoned start {session_id}"]
                 return self.put_right_locked(session_id)

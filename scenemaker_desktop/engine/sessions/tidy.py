@@ -70,10 +70,17 @@ def put_right(folder: Path, manifest: Path, readable) -> list[str]:
     return done
 
 
+def settled(folder: Path) -> bool:
+    """Not touched for a while: a start in progress writes its manifest at once."""
+    try:
+        return time.time() - folder.stat().st_mtime >= ABANDONED_FOLDER_S
+    except FileNotFoundError:
+        return False
+
+
 def abandoned(folder: Path, manifest: Path) -> bool:
-    """A folder whose start failed: no manifest, nothing but debris, and not brand new."""
+    """A folder whose start failed (check ``settled`` first): no manifest, only debris."""
     if manifest.exists():
         return False
     leftovers = [p for p in folder.rglob("*") if p.is_file() and not is_temp_name(p.name)]
-    young = time.time() - folder.stat().st_mtime < ABANDONED_FOLDER_S
-    return not young and all(p.name == "session.lock" for p in leftovers)
+    return all(p.name == "session.lock" for p in leftovers)
