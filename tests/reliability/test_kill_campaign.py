@@ -150,3 +150,28 @@ def test_kill_9_at_any_phase_then_resume_completes_with_one_clip_per_chain(
         assert len(fake.jobs.all()) == CHAINS  # fal made (and billed) one clip per chain
         assert {c["fal_request_id"] for c in chains} == {j.request_id for j in fake.jobs.all()}
         assert temp_leftovers(home / "sessions" / session_id) == []
+
+
+def test_ctrl_c_during_a_stalled_upload_exits_at_once_and_submits_nothing(
+    home: Path, tmp_path: Path
+):
+    with FakeFal(key=KEY) as fake:
+        fake.script("upload", Fault(delay=10.0))
+        run = subprocess.Popen(
+            _cli(home, fake, "generate", str(seed_image(tmp_path)), "--action", "drift",
+                 "--model", "wan", "--chains", "1", "--json"),
+            cwd=REPO, env=_env(home, fake), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            text=True,
+        )  # fmt: skip
+        deadline = time.monotonic() + 60
+        while fake.pending_faults("upload") and time.monotonic() < deadline:
+            time.sleep(WATCH_S)
+        run.send_signal(signal.SIGINT)
+        started = time.monotonic()
+        out, _ = run.communicate(timeout=30)
+        took = time.monotonic() - started
+        time.sleep(0.5)
+
+        assert run.returncode == 130 and took < 3.0
+        assert json.loads(out.splitlines()[-1])["status"] == "cancelled"
+        assert fake.count("submit") == 0
