@@ -50,6 +50,8 @@ class ProgressEvent:
     """What is happening, in words for the user ("Chain 2/3: rendering frame 40/120")."""
     step: Step
     queue_position: int | None = None
+    cost_usd: float = 0.0
+    """What the session has been charged so far (a confirm dialog states it)."""
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,7 @@ from scenemaker_desktop.engine.images import inspect_image
 from scenemaker_desktop.engine.paths import AppPaths
 from scenemaker_desktop.engine.runner import ChainRunner, RunnerServices, progress_on_disk
 from scenemaker_desktop.engine.secrets import KeyInfo, Secrets
-from scenemaker_desktop.engine.sessions.intake import create_session
+from scenemaker_desktop.engine.sessions.intake import SESSION_THUMBNAIL, create_session
 from scenemaker_desktop.engine.sessions.model import Session
 from scenemaker_desktop.engine.sessions.store import SessionListing, SessionStore
 from scenemaker_desktop.engine.settings import Settings
@@ -226,6 +226,10 @@ class Engine:
 
     def session_folder(self, session_id: str) -> Path:
         return self._store.folder(session_id)
+
+    def input_thumbnail(self, session_id: str) -> Path:
+        """The small copy of the input image every session gets when it is made."""
+        return self._store.folder(session_id) / SESSION_THUMBNAIL
 
     def path_of(self, session: Session, relative: str | None) -> Path | None:
         """Absolute path of a file named in session.json (None stays None)."""

@@ -158,7 +158,9 @@ class _SessionRun:
         self, overall: float, operation: str, step: Step, queue_position: int | None = None
     ) -> None:
         overall = min(max(overall, 0.0), 1.0)
-        event = ProgressEvent(self.session.id, overall, operation, step, queue_position)
+        event = ProgressEvent(
+            self.session.id, overall, operation, step, queue_position, self.session.cost_usd
+        )
         self.runner.on_event(event)
 
     def _analyse(self) -> None:

@@ -21,8 +21,10 @@ from PySide6.QtWidgets import (
 )
 
 from scenemaker_desktop.gui.theme import current_colours, on_theme_change
+from scenemaker_desktop.gui.widgets import cover_pixmap
 
-TILE = QSize(152, 86)
+TILE = QSize(120, 68)
+"""Small enough for a laptop screen to keep the player tall; the strip scrolls sideways."""
 FINAL = -1
 
 
@@ -56,7 +58,7 @@ class ChainTile(QToolButton):
     def show_ready(self, image: QImage, video: Path, prompt: str = "") -> None:
         self.video, self._state = video, ""
         if not image.isNull():
-            self.setIcon(QIcon(_fit(image)))
+            self.setIcon(QIcon(cover_pixmap(image, TILE)))
         self.setText(self.caption)
         self.setToolTip(prompt or self.caption)
         self.setEnabled(True)
@@ -69,17 +71,6 @@ class ChainTile(QToolButton):
     @property
     def ready(self) -> bool:
         return self.video is not None
-
-
-def _fit(image: QImage) -> QPixmap:
-    scaled = image.scaled(
-        TILE,
-        Qt.AspectRatioMode.KeepAspectRatioByExpanding,
-        Qt.TransformationMode.SmoothTransformation,
-    )
-    x = (scaled.width() - TILE.width()) // 2
-    y = (scaled.height() - TILE.height()) // 2
-    return QPixmap.fromImage(scaled.copy(x, y, TILE.width(), TILE.height()))
 
 
 def _variant() -> str:
@@ -185,10 +176,19 @@ class ChainStrip(QScrollArea):
         if 0 <= index < len(self.tiles):
             self.tiles[index].show_ready(image, video, prompt)
 
-    def set_running(self, index: int, fraction: float | None = None) -> None:
+    def set_running(self, index: int, fraction: float | None = None, queued: bool = False) -> None:
+        """Chain ``index`` is being made: in the service's queue, or ``fraction`` rendered."""
+        if queued:
+            self.set_pending(index, "queued")
+        elif fraction is None or fraction <= 0:
+            self.set_pending(index, "starting…")
+        else:
+            self.set_pending(index, f"rendering {int(fraction * 100)} %")
+
+    def set_pending(self, index: int, state: str) -> None:
+        """A chain with no clip: "waiting", "queued", "cancelled", "failed"…"""
         if 0 <= index < len(self.tiles) and not self.tiles[index].ready:
-            text = "rendering…" if fraction is None else f"rendering {int(fraction * 100)} %"
-            self.tiles[index].show_pending(text)
+            self.tiles[index].show_pending(state)
 
     def set_final(self, image: QImage, video: Path) -> None:
         if self.final is not None:

@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QFileDialog, QFrame, QLabel, QStackedLayout, QVBox
 
 from scenemaker_desktop.gui.images import InputPreview
 from scenemaker_desktop.gui.theme import icon, on_theme_change
-from scenemaker_desktop.gui.widgets import ImageView, label, set_state
+from scenemaker_desktop.gui.widgets import ElidedLabel, ImageView, label, set_state
 
 IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.webp *.bmp *.tif *.tiff *.gif);;All files (*)"
 HINT = "Drop an image here\nor click to browse · paste with Ctrl+V"
@@ -51,7 +51,7 @@ class DropZone(QFrame):
         self.view = ImageView(self)
         self._stack.addWidget(self.view)
         outer.addLayout(self._stack, 1)
-        self.caption = label("", "hint")
+        self.caption = ElidedLabel("", "hint")
         self.caption.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.message = label("", "error", wrap=True)
         self.message.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -67,7 +67,7 @@ class DropZone(QFrame):
         self._art.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self._paint_art()
         on_theme_change(self._paint_art)
-        self.hint = label(HINT, "muted")
+        self.hint = label(HINT, "muted", wrap=True)
         self.hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
         layout.addWidget(self._art)
         layout.addWidget(self.hint)

@@ -17,9 +17,10 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QImage
 
 from scenemaker_desktop.engine.cancel import CancelToken
-from scenemaker_desktop.engine.catalog import GenerationRequest
-from scenemaker_desktop.engine.events import ProgressEvent, SessionFinishedEvent
+from scenemaker_desktop.engine.catalog import GenerationRequest, estimate_cost
+from scenemaker_desktop.engine.events import Phase, ProgressEvent, SessionFinishedEvent
 from scenemaker_desktop.engine.sessions.model import SessionStatus
+from scenemaker_desktop.gui.session_text import summary_line
 
 ETA_FROM = 0.05
 """Below this share of the work done, an ETA would be a guess."""
@@ -46,19 +47,21 @@ class Job(QObject):
     def __init__(
         self,
         job_id: int,
-        title: str,
-        subtitle: str,
+        request: GenerationRequest,
         *,
         image: Path | None = None,
-        request: GenerationRequest | None = None,
         session_id: str | None = None,
-        chains: int = 0,
+        spent_usd: float = 0.0,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
-        self.id, self.title, self.subtitle = job_id, title, subtitle
-        self.image, self.request, self.session_id = image, request, session_id
-        self.chains = chains
+        self.id, self.request = job_id, request
+        self.title = request.action or session_id or "Untitled"
+        self.image, self.session_id = image, session_id
+        self.chains = request.chains
+        self.created = time.time()
+        self.thumbnail = QImage()
+        """The input image, small (decoded on a worker, then set_thumbnail)."""
         self.status = SessionStatus.QUEUED
         self.preparing = session_id is None
         self.progress = 0.0
@@ -67,7 +70,8 @@ class Job(QObject):
         self.eta_seconds: float | None = None
         self.error: str | None = None
         self.final_video: Path | None = None
-        self.cost_usd = 0.0
+        self.cost_usd = spent_usd
+        """What the session has been charged so far."""
         self.notices: list[str] = []
         self.cancel_token = CancelToken()
         self.cancel_requested = False
@@ -75,8 +79,25 @@ class Job(QObject):
         self.chain_index: int | None = None
         """The chain being made now, and how far along it is (0..1)."""
         self.chain_progress = 0.0
+        self.chain_queued = False
+        """The chain being made waits in the cloud service's queue."""
 
     # -- what it can do ----------------------------------------------------------------
+
+    @property
+    def subtitle(self) -> str:
+        return f"{self.request.spec.display_name} · {self.chains} chain{'s' * (self.chains != 1)}"
+
+    @property
+    def summary(self) -> str:
+        """The header's line: model · chains · length · cost · status."""
+        spent = self.cost_usd if self.started_at is not None or self.cost_usd else None
+        return summary_line(self.request, self.status_label.lower(), spent)
+
+    @property
+    def paid(self) -> bool:
+        """Runs on a model that charges per clip (Local Preview does not)."""
+        return estimate_cost(self.request).per_clip_usd > 0
 
     @property
     def finished(self) -> bool:
@@ -113,6 +134,10 @@ class Job(QObject):
         return "preparing" if self.preparing else self.status.value
 
     # -- what the queue tells it -------------------------------------------------------
+
+    def set_thumbnail(self, image: QImage) -> None:
+        self.thumbnail = image
+        self.changed.emit()
 
     def prepared(self, session_id: str) -> None:
         self.session_id, self.preparing = session_id, False
@@ -153,6 +178,7 @@ class Job(QObject):
     def report(self, event: ProgressEvent) -> None:
         self.progress = event.overall
         self.queue_position = event.queue_position
+        self.cost_usd = max(self.cost_usd, event.cost_usd)
         if not self.cancel_requested:
             self.operation = event.operation
         self.eta_seconds = _eta(self.started_at, event.overall)
@@ -162,6 +188,7 @@ class Job(QObject):
                 self.chain_index, self.chain_progress = step.chain_index, 0.0
             if step.fraction is not None:
                 self.chain_progress = step.fraction
+            self.chain_queued = step.phase is Phase.QUEUED
         self.changed.emit()
 
     def note(self, message: str) -> None:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import time
+
 from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
+    QLabel,
     QListWidget,
     QListWidgetItem,
     QProgressBar,
@@ -17,7 +20,16 @@ from PySide6.QtWidgets import (
 from scenemaker_desktop.engine.sessions.model import SessionStatus
 from scenemaker_desktop.gui.job import Job
 from scenemaker_desktop.gui.theme import bind_icon
-from scenemaker_desktop.gui.widgets import Chip, ElidedLabel, fmt_eta, label, set_state
+from scenemaker_desktop.gui.widgets import (
+    Chip,
+    ElidedLabel,
+    cover_pixmap,
+    fmt_eta,
+    label,
+    set_state,
+)
+
+THUMB = QSize(64, 36)
 
 _UNSET = object()
 _BAR_STATE = {
@@ -29,30 +41,50 @@ _BAR_STATE = {
 
 
 class JobRow(QFrame):
-    """One job: title, status chip, progress bar, what it is doing, Cancel/Retry.
-
-    Bound to its job: it redraws whenever the job changes."""
+    """One job: thumbnail, title, time, status chip, progress, what it does, its ETA,
+    Cancel/Retry. Bound to its job: it redraws whenever the job changes."""
 
     def __init__(self, job: Job, list_: JobList) -> None:
         super().__init__()
         self.setObjectName("jobRow")
         self.job = job
-        outer = QVBoxLayout(self)
-        outer.setContentsMargins(12, 10, 12, 10)
-        outer.setSpacing(6)
-        top = QHBoxLayout()
-        self.title = ElidedLabel("", "jobTitle")
-        self.chip = Chip()
-        top.addWidget(self.title, 1)
-        top.addWidget(self.chip)
-        outer.addLayout(top)
+        outer = QHBoxLayout(self)
+        outer.setContentsMargins(10, 8, 12, 8)
+        outer.setSpacing(10)
+        self.thumbnail = QLabel()
+        self.thumbnail.setObjectName("jobThumb")
+        self.thumbnail.setFixedSize(THUMB)
+        outer.addWidget(self.thumbnail, 0, Qt.AlignmentFlag.AlignTop)
+        column = QVBoxLayout()
+        column.setSpacing(5)
+        outer.addLayout(column, 1)
+        column.addLayout(self._top_row())
         self.bar = QProgressBar()
         self.bar.setRange(0, 1000)
         self.bar.setTextVisible(False)
-        outer.addWidget(self.bar)
+        column.addWidget(self.bar)
+        column.addLayout(self._bottom_row(list_))
+        self._shown: dict[str, object] = {}
+        job.changed.connect(self.refresh)
+        self.refresh()
+
+    def _top_row(self) -> QHBoxLayout:
+        top = QHBoxLayout()
+        self.title = ElidedLabel("", "jobTitle")
+        self.time = label(time.strftime("%H:%M", time.localtime(self.job.created)), "hint")
+        self.time.setToolTip(
+            time.strftime("Added %d %b %Y, %H:%M:%S", time.localtime(self.job.created))
+        )
+        self.chip = Chip()
+        top.addWidget(self.title, 1)
+        top.addWidget(self.time)
+        top.addWidget(self.chip)
+        return top
+
+    def _bottom_row(self, list_: JobList) -> QHBoxLayout:
         bottom = QHBoxLayout()
-        self.detail = label("", "hint")
-        self.detail.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.detail = ElidedLabel("", "hint")
+        self.eta = label("", "hint")
         self.cancel_button = QPushButton("Cancel")
         bind_icon(self.cancel_button, "cancel", "muted", 16)
         self.cancel_button.setObjectName("flat")
@@ -61,28 +93,32 @@ class JobRow(QFrame):
         self.retry_button.setObjectName("flat")
         self.retry_button.clicked.connect(lambda: list_.retry_requested.emit(self.job))
         bottom.addWidget(self.detail, 1)
+        bottom.addWidget(self.eta)
         bottom.addWidget(self.cancel_button)
         bottom.addWidget(self.retry_button)
-        outer.addLayout(bottom)
-        self._shown: dict[str, object] = {}
-        job.changed.connect(self.refresh)
-        self.refresh()
+        return bottom
 
     def refresh(self) -> None:
         """Bring the row up to date, touching only what changed (progress arrives often)."""
         job = self.job
         self._update("title", job.title, self.title.setText)
+        self._update("thumbnail", job.thumbnail.cacheKey(), lambda _: self._show_thumbnail())
         self._update("status", job.state_name, lambda _: self._show_status(job))
         self.bar.setValue(int(job.progress * 1000))
-        details = " · ".join(p for p in _details(job) if p)
-        self._update("details", details, self.detail.setText)
+        self._update("details", " · ".join(p for p in _details(job) if p), self.detail.setText)
         self._update("tip", _tooltip(job), self.detail.setToolTip)
+        eta = fmt_eta(job.eta_seconds) if job.status is SessionStatus.RUNNING else ""
+        self._update("eta", eta, self.eta.setText)
         self._update("can_cancel", job.can_cancel, self.cancel_button.setVisible)
 
     def _update(self, key: str, value: object, apply) -> None:
         if self._shown.get(key, _UNSET) != value:
             self._shown[key] = value
             apply(value)
+
+    def _show_thumbnail(self) -> None:
+        if not self.job.thumbnail.isNull():
+            self.thumbnail.setPixmap(cover_pixmap(self.job.thumbnail, THUMB))
 
     def _show_status(self, job: Job) -> None:
         self.chip.show_state(job.state_name, job.status_label)
@@ -98,15 +134,11 @@ class JobRow(QFrame):
 
 
 def _details(job: Job) -> list[str]:
-    parts = [job.subtitle]
-    operation = job.operation
-    if len(operation) > 70:
-        operation = operation[:69] + "…"
-    parts.append(operation)
-    if job.queue_position is not None:
-        parts.append(f"fal queue position {job.queue_position}")
-    if job.status is SessionStatus.RUNNING:
-        parts.append(fmt_eta(job.eta_seconds))
+    parts = [job.subtitle, job.operation]
+    if job.queue_position == 0:
+        parts.append("next in line")
+    elif job.queue_position is not None:
+        parts.append(f"{job.queue_position} ahead")
     return parts
 
 

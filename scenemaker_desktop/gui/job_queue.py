@@ -33,6 +33,7 @@ from scenemaker_desktop.gui.worker import EventRelay, TaskRunner, user_message
 # leave the GUI thread free.
 PROGRESS_INTERVAL_S = 0.1
 MAX_THREADS = 8
+THUMB_SIDE = 160
 
 
 class _ThrottledSink:
@@ -82,33 +83,29 @@ class JobQueue(QObject):
 
     def generate(self, image: Path, request: GenerationRequest) -> Job:
         """Queue a new session: its folder is made on a worker, then it waits for a slot."""
-        job = Job(
-            next(self._ids),
-            request.action,
-            _subtitle(request.spec.display_name, request.chains),
-            image=image,
-            request=request,
-            chains=request.chains,
-            parent=self,
-        )
+        job = Job(next(self._ids), request, image=image, parent=self)
         self._add(job)
         self._prepare(job)
         return job
 
     def resume(self, session: Session) -> Job:
-        """Continue a stored session (or return the job already working on it)."""
-        for job in self.jobs:
-            if job.session_id == session.id and not job.finished:
-                return job
+        """Continue a stored session on its own row: the job already working on it, the
+        finished one that last ran it (run again), or a new one."""
+        job = self.job_for_session(session.id)
+        if job is not None and job.finished:
+            job.cost_usd = session.cost_usd
+            self.retry(job)
+        if job is not None:
+            return job
         job = Job(
             next(self._ids),
-            session.request.action or session.id,
-            _subtitle(session.request.spec.display_name, len(session.chains)),
+            session.request,
             session_id=session.id,
-            chains=len(session.chains),
+            spent_usd=session.cost_usd,
             parent=self,
         )
         self._add(job)
+        self._load_thumbnail(job, self.engine.input_thumbnail(session.id))
         self._schedule()
         return job
 
@@ -158,6 +155,9 @@ class JobQueue(QObject):
         self.job_added.emit(job)
         self._counts()
 
+    def _load_thumbnail(self, job: Job, image: Path | None) -> None:
+        self._tasks.submit(lambda: load_thumbnail(image, THUMB_SIDE), job.set_thumbnail)
+
     def _prepare(self, job: Job) -> None:
         image, request, engine = job.image, job.request, self.engine
         assert image is not None and request is not None
@@ -169,6 +169,7 @@ class JobQueue(QObject):
 
     def _prepared(self, job: Job, session_id: str) -> None:
         job.prepared(session_id)
+        self._load_thumbnail(job, self.engine.input_thumbnail(session_id))
         if job.cancel_requested:
             self._start(job)
         else:
@@ -213,7 +214,3 @@ class JobQueue(QObject):
     def _counts(self) -> None:
         waiting = sum(1 for job in self.jobs if job.waiting)
         self.counts_changed.emit(self.running_count(), waiting)
-
-
-def _subtitle(model_name: str, chains: int) -> str:
-    return f"{model_name} · {chains} chain{'s' if chains != 1 else ''}"

@@ -44,6 +44,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 SHUTDOWN_WAIT_MS = 8000
+MIN_SIZE = QSize(1024, 640)
+"""A small laptop screen; the studio page keeps the player usable at this size."""
+DEFAULT_SIZE = QSize(1480, 920)
 
 
 class _FirstPaint(QObject):
@@ -59,6 +62,15 @@ class _FirstPaint(QObject):
             watched.removeEventFilter(self)
             QTimer.singleShot(0, self, self._then)
         return False
+
+
+def _first_size() -> QSize:
+    """The default size, or most of a smaller screen (a laptop's)."""
+    screen = QGuiApplication.primaryScreen()
+    if screen is None:
+        return DEFAULT_SIZE
+    room = screen.availableGeometry().size() * 0.92
+    return DEFAULT_SIZE.boundedTo(room).expandedTo(MIN_SIZE)
 
 
 class MainWindow(QMainWindow):
@@ -79,7 +91,7 @@ class MainWindow(QMainWindow):
         self.setObjectName("mainWindow")
         self.setWindowTitle("SceneMaker")
         self.setWindowIcon(icon("app", "text", 64))
-        self.setMinimumSize(1100, 700)
+        self.setMinimumSize(MIN_SIZE)
         self.pages = QStackedWidget()
         self.setCentralWidget(self.pages)
         self.addToolBar(self._top_bar())
@@ -164,7 +176,7 @@ class MainWindow(QMainWindow):
 
     def _restore_geometry(self, geometry: str) -> None:
         if not geometry or not self.restoreGeometry(QByteArray.fromBase64(geometry.encode())):
-            self.resize(1480, 920)
+            self.resize(_first_size())
 
     # -- the pages ---------------------------------------------------------------------
 

@@ -17,11 +17,19 @@ from PySide6.QtWidgets import (
 )
 
 from scenemaker_desktop.engine.catalog import MODELS, SESSION_PARAMS, ModelSpec, get_model
-from scenemaker_desktop.gui.param_form import Control, ParamForm, form_caption, make_control
+from scenemaker_desktop.gui.param_form import (
+    Control,
+    ParamForm,
+    form_caption,
+    make_control,
+    wrap_rows,
+)
 from scenemaker_desktop.gui.theme import bind_icon
 from scenemaker_desktop.gui.widgets import MARGIN, label, repolish, section_title
 
 SESSION_KEY = "_session"
+COMPACT_WIDTH = 350
+"""Narrower than this, captions go above their controls so nothing is cut off."""
 
 
 class ModelPanel(QFrame):
@@ -87,7 +95,7 @@ class ModelPanel(QFrame):
         return scroll
 
     def _session_form(self) -> QFormLayout:
-        form = QFormLayout()
+        form = self.session_form = QFormLayout()
         form.setHorizontalSpacing(14)
         form.setVerticalSpacing(10)
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
@@ -122,6 +130,13 @@ class ModelPanel(QFrame):
         self.shortcut_hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
         box.addWidget(self.shortcut_hint)
         return box
+
+    def resizeEvent(self, event: object) -> None:
+        super().resizeEvent(event)
+        compact = self.width() < COMPACT_WIDTH
+        if compact != self.form.compact:
+            self.form.set_compact(compact)
+            wrap_rows(self.session_form, compact)
 
     # -- state -------------------------------------------------------------------------
 

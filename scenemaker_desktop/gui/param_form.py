@@ -151,6 +151,11 @@ def form_caption(param: Param) -> QLabel:
     return caption
 
 
+def wrap_rows(form: QFormLayout, compact: bool) -> None:
+    policy = QFormLayout.RowWrapPolicy
+    form.setRowWrapPolicy(policy.WrapAllRows if compact else policy.DontWrapRows)
+
+
 class ParamForm(QWidget):
     """The form for one model at a time; ``set_model`` rebuilds it from the catalog."""
 
@@ -165,6 +170,7 @@ class ParamForm(QWidget):
         self._layout.setSpacing(6)
         self._body: QWidget | None = None
         self._show_advanced = False
+        self._compact = False
 
     def set_model(self, spec: ModelSpec, values: Mapping[str, Any] | None = None) -> None:
         self.spec = spec
@@ -212,8 +218,19 @@ class ParamForm(QWidget):
         toggle.setArrowType(self._arrow(on))
         holder.setVisible(on)
 
+    @property
+    def compact(self) -> bool:
+        return self._compact
+
+    def set_compact(self, compact: bool) -> None:
+        """Captions above their controls (a narrow column), or beside them."""
+        self._compact = compact
+        for form in self.findChildren(QFormLayout):
+            wrap_rows(form, compact)
+
     def _form(self, params: list[Param]) -> QFormLayout:
         form = QFormLayout()
+        wrap_rows(form, self._compact)
         form.setHorizontalSpacing(14)
         form.setVerticalSpacing(10)
         form.setLabelAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)

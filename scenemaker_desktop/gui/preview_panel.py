@@ -4,27 +4,39 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QImage
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QPushButton,
+    QScrollArea,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
 
-from scenemaker_desktop.engine.catalog import SESSION_PARAMS, GenerationRequest, Param, ParamKind
 from scenemaker_desktop.engine.facade import Engine
 from scenemaker_desktop.engine.sessions.model import ChainStatus, Session, SessionStatus
 from scenemaker_desktop.gui.chain_strip import ChainStrip
 from scenemaker_desktop.gui.images import load_thumbnail
 from scenemaker_desktop.gui.job import ChainPreview, Job
 from scenemaker_desktop.gui.player import Player
-from scenemaker_desktop.gui.theme import bind_icon
-from scenemaker_desktop.gui.widgets import (
-    MARGIN,
-    ElidedLabel,
-    label,
-    pretty_choice,
-    section_title,
+from scenemaker_desktop.gui.session_text import (
+    CHAIN_WORDS,
+    cost_explained,
+    describe_params,
+    session_summary,
 )
+from scenemaker_desktop.gui.theme import bind_icon
+from scenemaker_desktop.gui.widgets import MARGIN, ElidedLabel, label
+
+PLAYER_MIN_HEIGHT = 180
+"""The player never gets shorter than this; the queue and side panels give way first."""
+DETAILS_MAX_HEIGHT = 110
+COMPACT_WIDTH = 620
 
 
 @dataclass(frozen=True)
@@ -49,37 +61,6 @@ def load_session_view(engine: Engine, session_id: str) -> SessionView:
     return SessionView(session, engine.session_folder(session_id), images, final, final_image)
 
 
-def describe_params(request: GenerationRequest) -> str:
-    """The request's parameters as one readable line (text fields left out)."""
-    values = {**request.params, **request.session_values()}
-    return " · ".join(
-        f"{param.label} {_value_text(param, values[param.key])}"
-        for param in (*request.spec.params, *SESSION_PARAMS)
-        if param.kind is not ParamKind.TEXT
-    )
-
-
-def _value_text(param: Param, value: Any) -> str:
-    special = param.special_label(value)
-    if special is not None:
-        return special
-    if param.kind is ParamKind.BOOL:
-        return "on" if value else "off"
-    return pretty_choice(str(value))
-
-
-def session_meta(session: Session) -> str:
-    chains = len(session.chains)
-    parts = [
-        session.request.spec.display_name,
-        f"{chains} chain{'s' if chains != 1 else ''}",
-        session.status.value,
-    ]
-    if session.cost_usd:
-        parts.append(f"${session.cost_usd:.2f}")
-    return " · ".join(parts)
-
-
 class PreviewPanel(QFrame):
     open_folder_requested = Signal(Path)
     export_requested = Signal(Path)
@@ -92,39 +73,85 @@ class PreviewPanel(QFrame):
         self.job: Job | None = None
         """The job whose chains are shown as they come, if any."""
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(MARGIN, MARGIN - 2, MARGIN, MARGIN)
-        layout.setSpacing(10)
+        layout.setContentsMargins(MARGIN, MARGIN - 4, MARGIN, MARGIN - 4)
+        layout.setSpacing(8)
         layout.addLayout(self._header())
+        layout.addWidget(self._details())
         self.player = Player()
+        self.player.setMinimumHeight(PLAYER_MIN_HEIGHT)
         layout.addWidget(self.player, 1)
-        layout.addWidget(section_title("Chains"))
         self.strip = ChainStrip()
         self.strip.play_requested.connect(self.play)
         layout.addWidget(self.strip)
         self.clear()
 
-    def _header(self) -> QHBoxLayout:
-        row = QHBoxLayout()
-        text = QVBoxLayout()
-        text.setSpacing(2)
+    def _header(self) -> QGridLayout:
+        """Title and buttons; below them the one-line summary and the Details toggle."""
+        grid = QGridLayout()
+        grid.setHorizontalSpacing(8)
+        grid.setVerticalSpacing(2)
         self.title = ElidedLabel("", "heading")
         self.meta = ElidedLabel("", "hint")
-        self.params = label("", "hint", wrap=True)
-        self.params.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        text.addWidget(self.title)
-        text.addWidget(self.meta)
-        text.addWidget(self.params)
-        row.addLayout(text, 1)
+        grid.addWidget(self.title, 0, 0)
+        grid.setColumnStretch(0, 1)
+        self.details_button = QToolButton()
+        self.details_button.setObjectName("flat")
+        self.details_button.setText("Details")
+        self.details_button.setCheckable(True)
+        self.details_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.details_button.setArrowType(Qt.ArrowType.RightArrow)
+        self.details_button.setToolTip("Every parameter and what each chain cost")
+        self.details_button.toggled.connect(self._toggle_details)
         self.open_button = QPushButton("Open folder")
+        self.open_button.setToolTip("Show the session's folder in your file manager")
         bind_icon(self.open_button, "folder")
         self.open_button.clicked.connect(self._open_folder)
         self.export_button = QPushButton("Export…")
         bind_icon(self.export_button, "export")
-        self.export_button.setToolTip("Save a copy of the playing video where you choose")
+        self.export_button.setToolTip("Save a copy of the final video, or of one clip")
         self.export_button.clicked.connect(self._export)
-        for button in (self.open_button, self.export_button):
-            row.addWidget(button, 0, Qt.AlignmentFlag.AlignTop)
-        return row
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.open_button)
+        buttons.addWidget(self.export_button)
+        grid.addLayout(buttons, 0, 1)
+        summary = QHBoxLayout()
+        summary.addWidget(self.meta, 1)
+        summary.addWidget(self.details_button)
+        grid.addLayout(summary, 1, 0, 1, 2)
+        return grid
+
+    def resizeEvent(self, event: object) -> None:
+        super().resizeEvent(event)
+        # Narrow (a laptop): the buttons show only their icons, so the title keeps its room.
+        compact = self.width() < COMPACT_WIDTH
+        for button, text in ((self.open_button, "Open folder"), (self.export_button, "Export…")):
+            button.setText("" if compact else text)
+
+    def _details(self) -> QScrollArea:
+        """Every parameter and the cost breakdown; scrolls rather than push the player."""
+        self.params = label("", "hint", wrap=True)
+        self.params.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.params.setAlignment(Qt.AlignmentFlag.AlignTop)
+        self.details = QScrollArea()
+        self.details.setObjectName("details")
+        self.details.setWidgetResizable(True)
+        self.details.setFrameShape(QFrame.Shape.NoFrame)
+        self.details.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.details.setMaximumHeight(DETAILS_MAX_HEIGHT)
+        self.details.setWidget(self.params)
+        self.details.hide()
+        return self.details
+
+    def _toggle_details(self, shown: bool) -> None:
+        self.details_button.setArrowType(
+            Qt.ArrowType.DownArrow if shown else Qt.ArrowType.RightArrow
+        )
+        self.details.setVisible(shown and bool(self.params.text()))
+
+    def _set_details(self, text: str) -> None:
+        self.params.setText(text)
+        self.details_button.setVisible(bool(text))
+        self.details.setVisible(bool(text) and self.details_button.isChecked())
 
     def follow(self, job: Job | None) -> None:
         """Show ``job``'s chains as they finish (None: follow no job)."""
@@ -137,20 +164,24 @@ class PreviewPanel(QFrame):
         job.changed.connect(self._job_changed)
         job.chain_ready.connect(self.chain_ready)
         if job.session_id is None:
-            self.start(job.title, job.subtitle, job.chains)
+            self.start(job.title, job.summary, job.chains)
+        else:
+            self.meta.setText(job.summary)
 
     def _job_changed(self) -> None:
         job = self.job
-        if job is not None and job.status is SessionStatus.RUNNING and job.chain_index is not None:
-            self.strip.set_running(job.chain_index, job.chain_progress)
+        if job is None:
+            return
+        self.meta.setText(job.summary)
+        if job.status is SessionStatus.RUNNING and job.chain_index is not None:
+            self.strip.set_running(job.chain_index, job.chain_progress, job.chain_queued)
 
     def clear(self) -> None:
         self.follow(None)
         self.folder, self.session_id = None, None
         self.title.setText("Nothing generated yet")
-        self.meta.setText("Drop an image, describe the action and press Generate.")
-        self.params.setText("")
-        self.params.hide()
+        self.meta.setText("Describe the action for your image and press Generate.")
+        self._set_details("")
         self.strip.reset(0)
         self.player.clear()
         self._update_buttons()
@@ -160,7 +191,7 @@ class PreviewPanel(QFrame):
         self.folder, self.session_id = None, None
         self.title.setText(title)
         self.meta.setText(meta)
-        self.params.hide()
+        self._set_details("")
         self.strip.reset(chains)
         self.player.clear()
         self._update_buttons()
@@ -171,13 +202,16 @@ class PreviewPanel(QFrame):
             self.follow(None)
         self.folder, self.session_id = view.folder, session.id
         self.title.setText(session.request.action or session.id)
-        self.meta.setText(f"{session_meta(session)} · {session.id}")
-        self.params.setText(describe_params(session.request))
-        self.params.show()
+        self.meta.setText(session_summary(session))
+        self._set_details(
+            f"{describe_params(session.request)}\n{cost_explained(session)}\nSession {session.id}"
+        )
         self.strip.reset(len(session.chains))
         for chain, image in zip(session.chains, view.chain_images, strict=False):
             if chain.status is ChainStatus.COMPLETED and chain.video:
                 self.strip.set_chain(chain.index, image, view.folder / chain.video, chain.prompt)
+            elif chain.status is not ChainStatus.PENDING and not self._is_live(session):
+                self.strip.set_pending(chain.index, CHAIN_WORDS[chain.status])
         if view.final_video is not None:
             self.strip.set_final(view.final_image or QImage(), view.final_video)
             # Opening the media takes a few ms of its own: let the strip paint first.
@@ -185,6 +219,10 @@ class PreviewPanel(QFrame):
         else:
             self.player.clear()
         self._update_buttons()
+
+    def _is_live(self, session: Session) -> bool:
+        """A job is making this session now: its stored chain states are about to change."""
+        return self.job is not None and self.job.session_id == session.id and not self.job.finished
 
     def _load_final(self, view: SessionView, autoplay: bool) -> None:
         if self.session_id == view.session.id and view.final_video is not None:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QIcon, QImage, QPixmap
+from PySide6.QtGui import QIcon, QImage
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFrame,
@@ -29,7 +29,7 @@ from scenemaker_desktop.engine.sessions.store import SessionListing
 from scenemaker_desktop.gui.images import load_thumbnail
 from scenemaker_desktop.gui.preview_panel import describe_params
 from scenemaker_desktop.gui.theme import bind_icon
-from scenemaker_desktop.gui.widgets import MARGIN, Chip, ImageView, card, label
+from scenemaker_desktop.gui.widgets import MARGIN, Chip, ImageView, card, cover_pixmap, label
 
 THUMB = QSize(96, 54)
 COLUMNS = ("Session", "Created", "Model", "Chains", "Status", "Cost")
@@ -209,7 +209,7 @@ class SessionBrowser(QWidget):
         for column, value in enumerate(values):
             item.setText(column, value)
         if not row.thumbnail.isNull():
-            item.setIcon(0, QIcon(_cover(row.thumbnail)))
+            item.setIcon(0, QIcon(cover_pixmap(row.thumbnail, THUMB)))
         return item
 
     def _filter(self, text: str) -> None:
@@ -294,16 +294,6 @@ class SessionBrowser(QWidget):
         )
         if answer == QMessageBox.StandardButton.Yes:
             self.delete_requested.emit(row.listing.id)
-
-
-def _cover(image: QImage) -> QPixmap:
-    scaled = image.scaled(
-        THUMB,
-        Qt.AspectRatioMode.KeepAspectRatioByExpanding,
-        Qt.TransformationMode.SmoothTransformation,
-    )
-    x, y = (scaled.width() - THUMB.width()) // 2, (scaled.height() - THUMB.height()) // 2
-    return QPixmap.fromImage(scaled.copy(x, y, THUMB.width(), THUMB.height()))
 
 
 def _title(row: SessionRow | None) -> str:

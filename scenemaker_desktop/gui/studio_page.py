@@ -14,7 +14,7 @@ from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QImage
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QScrollArea, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QScrollArea, QVBoxLayout, QWidget
 
 from scenemaker_desktop.engine.catalog import (
     GenerationRequest,
@@ -30,12 +30,20 @@ from scenemaker_desktop.engine.vision.base import ImageAnalysis
 from scenemaker_desktop.engine.vision.service import VisionResult
 from scenemaker_desktop.gui.analysis_panel import AnalysisPanel
 from scenemaker_desktop.gui.drop_zone import DropZone
+from scenemaker_desktop.gui.giving_splitter import GivingSplitter
 from scenemaker_desktop.gui.images import InputPreview, load_input_preview, save_pasted_image
 from scenemaker_desktop.gui.job_list import JobList
 from scenemaker_desktop.gui.model_panel import ModelPanel
 from scenemaker_desktop.gui.preview_panel import PreviewPanel
 from scenemaker_desktop.gui.widgets import MARGIN, card, label, section_title
 from scenemaker_desktop.gui.worker import TaskRunner, user_message
+
+SIDE_MIN_WIDTH = 230
+CENTRE_COMFORT_WIDTH = 640
+PREVIEW_COMFORT_HEIGHT = 520
+"""The side panels and the queue give way before the video gets smaller than these."""
+QUEUE_MIN_HEIGHT = 96
+"""Room for the title and one job row; the list scrolls below that."""
 
 
 @dataclass(frozen=True)
@@ -115,22 +123,23 @@ class StudioPage(QWidget):
     def _build(self) -> None:
         layout = QHBoxLayout(self)
         layout.setContentsMargins(MARGIN, MARGIN, MARGIN, MARGIN)
-        splitter = QSplitter(Qt.Orientation.Horizontal)
-        splitter.setHandleWidth(MARGIN)
-        splitter.setChildrenCollapsible(False)
-        splitter.addWidget(self._input_column())
-        splitter.addWidget(self._centre_column())
-        splitter.addWidget(self.model)
-        self.model.setMinimumWidth(360)
-        # Extra width goes to the video; the side columns keep the size the artist gave them.
+        self.columns = GivingSplitter(Qt.Orientation.Horizontal, 1, CENTRE_COMFORT_WIDTH)
+        self.columns.setHandleWidth(MARGIN)
+        self.columns.addWidget(self._input_column())
+        self.columns.addWidget(self._centre_column())
+        self.columns.addWidget(self.model)
+        self.model.setMinimumWidth(SIDE_MIN_WIDTH + 20)
+        # Extra width goes to the video; the side columns keep the size the artist gave
+        # them, give way first when the window narrows, and fold away when dragged shut.
         for index, stretch in enumerate((0, 1, 0)):
-            splitter.setStretchFactor(index, stretch)
-        splitter.setSizes([360, 820, 390])
-        layout.addWidget(splitter)
+            self.columns.setStretchFactor(index, stretch)
+        self.columns.setCollapsible(1, False)
+        self.columns.set_wanted([330, 800, 360])
+        layout.addWidget(self.columns)
 
     def _input_column(self) -> QFrame:
         frame, layout = card("Input")
-        frame.setMinimumWidth(320)
+        frame.setMinimumWidth(SIDE_MIN_WIDTH)
         layout.addWidget(self.drop_zone, 1)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
@@ -139,13 +148,14 @@ class StudioPage(QWidget):
         layout.addWidget(scroll, 2)
         return frame
 
-    def _centre_column(self) -> QSplitter:
-        splitter = QSplitter(Qt.Orientation.Vertical)
-        splitter.setHandleWidth(MARGIN)
-        splitter.setChildrenCollapsible(False)
-        splitter.addWidget(self.preview)
+    def _centre_column(self) -> GivingSplitter:
+        self.centre = GivingSplitter(Qt.Orientation.Vertical, 0, PREVIEW_COMFORT_HEIGHT)
+        self.centre.setHandleWidth(MARGIN)
+        self.centre.setChildrenCollapsible(False)
+        self.centre.addWidget(self.preview)
         queue, layout = card()
-        layout.setContentsMargins(MARGIN - 6, MARGIN - 2, MARGIN - 6, MARGIN - 6)
+        layout.setContentsMargins(MARGIN - 6, MARGIN - 6, MARGIN - 6, MARGIN - 6)
+        layout.setSpacing(6)
         header = QVBoxLayout()
         header.setContentsMargins(6, 0, 0, 0)
         header.addWidget(section_title("Queue"))
@@ -155,18 +165,19 @@ class StudioPage(QWidget):
             "hint",
             wrap=True,
         )
-        self.jobs_empty.setContentsMargins(6, 4, 6, 0)
+        self.jobs_empty.setContentsMargins(6, 0, 6, 0)
         self.jobs_empty.setAlignment(Qt.AlignmentFlag.AlignTop)
         layout.addWidget(self.jobs_empty, 1)
         layout.addWidget(self.jobs, 1)
         self.jobs.hide()
         self.jobs.model().rowsInserted.connect(self._first_job)
-        queue.setMinimumHeight(150)
-        splitter.addWidget(queue)
-        splitter.setStretchFactor(0, 3)
-        splitter.setStretchFactor(1, 1)
-        splitter.setSizes([640, 240])
-        return splitter
+        queue.setMinimumHeight(QUEUE_MIN_HEIGHT)
+        self.centre.addWidget(queue)
+        # The player wins height: the queue keeps its size as the window grows.
+        self.centre.setStretchFactor(0, 1)
+        self.centre.setStretchFactor(1, 0)
+        self.centre.set_wanted([640, 180])
+        return self.centre
 
     def _first_job(self) -> None:
         self.jobs_empty.hide()

@@ -128,6 +128,17 @@ class ImageView(QWidget):
         painter.end()
 
 
+def cover_pixmap(image: QImage, size: QSize) -> QPixmap:
+    """``image`` filling ``size`` exactly: scaled to cover it, the overflow cut evenly."""
+    scaled = image.scaled(
+        size,
+        Qt.AspectRatioMode.KeepAspectRatioByExpanding,
+        Qt.TransformationMode.SmoothTransformation,
+    )
+    x, y = (scaled.width() - size.width()) // 2, (scaled.height() - size.height()) // 2
+    return QPixmap.fromImage(scaled.copy(x, y, size.width(), size.height()))
+
+
 def pretty_choice(value: str) -> str:
     """How a catalog value reads in a menu: push_in → Push in, 3d_animation → 3D animation."""
     text = str(value).replace("_", " ")

@@ -242,6 +242,14 @@ class CostEstimate:
         return round(self.per_clip_usd * self.clips, 2)
 
 
+def film_seconds(setup: ModelSetup) -> float:
+    """About how long the final video runs: each crossfade overlaps two clips.
+
+    About, because an exact seam cuts each clip at the frame that seeded the next."""
+    clip = setup.spec.clip_seconds(setup.params)
+    return max(0.0, setup.chains * clip - (setup.chains - 1) * setup.crossfade)
+
+
 def estimate_cost(setup: ModelSetup) -> CostEstimate:
     """What a session with this setup costs if every chain runs once (a request is a setup)."""
     spec = setup.spec

@@ -7,7 +7,16 @@ in the notes, because fal may have queued, and will bill, a job we cannot see.
 
 from __future__ import annotations
 
-from scenemaker_desktop.engine.sessions.model import Chain, Charge, Session, now_iso
+from dataclasses import dataclass
+
+from scenemaker_desktop.engine.catalog import estimate_cost
+from scenemaker_desktop.engine.sessions.model import (
+    Chain,
+    ChainStatus,
+    Charge,
+    Session,
+    now_iso,
+)
 
 
 def record_charge(session: Session, chain: Chain, usd: float, request_id: str | None) -> None:
@@ -27,4 +36,44 @@ def record_lost_submission(session: Session, chain: Chain, usd: float, why: str)
     return (
         f"chain {chain.index + 1}: the answer to its submission at {since} was lost ({why}); "
         f"fal may have charged for a job we cannot see (≈ ${usd:.2f})"
+    )
+
+
+@dataclass(frozen=True)
+class ChainCost:
+    index: int
+    status: ChainStatus
+    usd: float
+    """What fal charged for this chain so far (a cancelled attempt included)."""
+
+
+@dataclass(frozen=True)
+class CostBreakdown:
+    """Why a session's total is what it is: chain by chain, and what finishing would add."""
+
+    chains: tuple[ChainCost, ...]
+    spent_usd: float
+    unconfirmed_usd: float
+    """Submissions whose answer was lost: fal may have billed them."""
+    to_finish_usd: float
+    """What the chains not yet done would cost if the session were resumed."""
+    estimate_usd: float
+    """The estimate when the session was made: every chain once."""
+
+    def spent_on(self, *statuses: ChainStatus) -> float:
+        return round(sum(c.usd for c in self.chains if c.status in statuses), 2)
+
+    def count(self, *statuses: ChainStatus) -> int:
+        return sum(1 for c in self.chains if c.status in statuses)
+
+
+def cost_breakdown(session: Session) -> CostBreakdown:
+    estimate = estimate_cost(session.request)
+    unfinished = sum(1 for c in session.chains if c.status is not ChainStatus.COMPLETED)
+    return CostBreakdown(
+        chains=tuple(ChainCost(c.index, c.status, c.cost_usd) for c in session.chains),
+        spent_usd=round(session.cost_usd, 2),
+        unconfirmed_usd=round(sum(c.usd for c in session.cost_log if not c.confirmed), 2),
+        to_finish_usd=round(unfinished * estimate.per_clip_usd, 2),
+        estimate_usd=estimate.total_usd,
     )
