@@ -25,6 +25,10 @@ class Settings:
     openai_model: str = "gpt-4.1-mini"
     sessions_dir: str = ""
     parallel_jobs: int = 2
+    confirm_spending: bool = True
+    """Ask before cancelling, resuming, retrying or quitting paid jobs."""
+    export_dir: str = ""
+    """Where the last export went; the next one starts there."""
     theme: str = "system"
     last_model: str = ""
     last_params: dict[str, Any] = field(default_factory=dict)

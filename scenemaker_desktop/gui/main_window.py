@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QSizePolicy,
     QStackedWidget,
     QToolBar,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -93,7 +94,12 @@ class MainWindow(QMainWindow):
         self.setWindowIcon(icon("app", "text", 64))
         self.setMinimumSize(MIN_SIZE)
         self.pages = QStackedWidget()
-        self.setCentralWidget(self.pages)
+        centre = QWidget()
+        self._centre = QVBoxLayout(centre)
+        self._centre.setContentsMargins(0, 0, 0, 0)
+        self._centre.setSpacing(0)
+        self._centre.addWidget(self.pages, 1)
+        self.setCentralWidget(centre)
         self.addToolBar(self._top_bar())
         self.health = HealthBar(self.statusBar())
         prefs = prefs or StartupPrefs()
@@ -183,6 +189,7 @@ class MainWindow(QMainWindow):
     def attach(self, engine: Engine) -> None:
         """Build the pages around ``engine`` and start the background checks."""
         from scenemaker_desktop.gui.job_queue import JobQueue
+        from scenemaker_desktop.gui.recovery_banner import RecoveryBanner
         from scenemaker_desktop.gui.session_browser import SessionBrowser
         from scenemaker_desktop.gui.session_controller import SessionController
         from scenemaker_desktop.gui.studio_page import StudioPage
@@ -195,6 +202,8 @@ class MainWindow(QMainWindow):
         self.queue = JobQueue(engine, engine.settings.parallel_jobs, self)
         self.studio_page = StudioPage(engine, self.tasks)
         self.browser = SessionBrowser()
+        self.banner = RecoveryBanner()
+        self._centre.insertWidget(0, self.banner)
         self.pages.addWidget(self.studio_page)
         self.pages.addWidget(self.browser)
         self.controller = SessionController(
@@ -340,12 +349,27 @@ class MainWindow(QMainWindow):
     # -- closing -----------------------------------------------------------------------
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        if not self._closed and not self._may_close():
+            event.ignore()
+            return
         if not self._closed:
             self._closed = True
             self._stop_work()
             self.remember()
             self._save_settings()
         event.accept()
+
+    def _may_close(self) -> bool:
+        """Paid jobs are rendering: quit only once the artist agrees."""
+        if not self.is_attached:
+            return True
+        from scenemaker_desktop.engine.sessions.model import SessionStatus
+        from scenemaker_desktop.gui.confirm import quit_question
+
+        paid = [j for j in self.queue.active() if j.paid and j.status is SessionStatus.RUNNING]
+        if not paid:
+            return True
+        return self.controller.agreed(quit_question(len(paid), sum(j.cost_usd for j in paid)))
 
     def _stop_work(self) -> None:
         if not self.is_attached:

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from scenemaker_desktop.engine.catalog import GenerationRequest
     from scenemaker_desktop.engine.facade import Engine
     from scenemaker_desktop.engine.sessions.model import Session
+    from scenemaker_desktop.gui.confirm import SpendQuestion
     from scenemaker_desktop.gui.job import Job
     from scenemaker_desktop.gui.job_queue import JobQueue
     from scenemaker_desktop.gui.main_window import MainWindow
@@ -58,8 +59,8 @@ class SessionController(QObject):
     def _connect(self) -> None:
         page, queue, browser = self.page, self.queue, self.browser
         page.generate_requested.connect(self.generate)
-        page.jobs.cancel_requested.connect(queue.cancel)
-        page.jobs.retry_requested.connect(queue.retry)
+        page.jobs.cancel_requested.connect(self.cancel)
+        page.jobs.retry_requested.connect(self.retry)
         page.jobs.job_selected.connect(self.show_job)
         page.preview.open_folder_requested.connect(self.reveal)
         page.preview.export_requested.connect(self.export)
@@ -72,6 +73,7 @@ class SessionController(QObject):
         browser.remix_requested.connect(self.remix)
         browser.reveal_requested.connect(self.reveal)
         browser.delete_requested.connect(self.delete_session)
+        self.window.banner.resume_requested.connect(self.resume)
 
     def _say(self, message: str) -> None:
         self.window.statusBar().showMessage(message, MESSAGE_MS)
@@ -91,7 +93,72 @@ class SessionController(QObject):
     def cancel_selected(self) -> None:
         job = self.page.jobs.selected_job()
         if job is not None:
-            self.queue.cancel(job)
+            self.cancel(job)
+
+    def cancel(self, job: Job) -> None:
+        """Cancel ``job``; on a paid model that is rendering, only once the artist agrees."""
+        from scenemaker_desktop.engine.sessions.model import SessionStatus
+        from scenemaker_desktop.gui.confirm import cancel_question
+
+        if not job.can_cancel:
+            return
+        if job.paid and job.status is SessionStatus.RUNNING:
+            question = cancel_question(job.title, job.request.spec.display_name, job.cost_usd)
+            if not self.agreed(question):
+                return
+        self.queue.cancel(job)
+
+    def retry(self, job: Job) -> None:
+        if not job.can_retry:
+            return
+        if not job.paid or job.session_id is None:  # failed before anything was made
+            self.queue.retry(job)
+            return
+        self._after_agreeing(job.session_id, job.retry_label, lambda _: self.queue.retry(job))
+
+    def resume(self, session: Session) -> None:
+        """Go on with a stored session, on its own queue row (asking first when it costs)."""
+        self._after_agreeing(session.id, "Resume", self._resume_now)
+
+    def _resume_now(self, session: Session) -> None:
+        self.window.banner.forget(session.id)
+        self.queue.resume(session)
+        self.window.show_studio()
+
+    def _after_agreeing(self, session_id: str, verb: str, then) -> None:
+        """Read the session (what it cost so far), ask when it is paid, then ``then(session)``."""
+        from scenemaker_desktop.engine.catalog import estimate_cost
+        from scenemaker_desktop.gui.confirm import run_again_question
+
+        def loaded(session: Session) -> None:
+            paid = estimate_cost(session.request).per_clip_usd > 0
+            if not paid or self.agreed(run_again_question(session, verb)):
+                then(session)
+
+        engine = self.engine
+        self.tasks.submit(
+            lambda: engine.load_session(session_id),
+            loaded,
+            lambda error: self._say(user_message(error)),
+        )
+
+    def agreed(self, question: SpendQuestion) -> bool:
+        """Ask ``question`` unless the artist said not to; remember a "don't ask again"."""
+        from scenemaker_desktop.gui import confirm
+
+        settings = self.window.settings
+        if not settings.confirm_spending:
+            return True
+        answer = confirm.ask(self.window, question)
+        if answer.stop_asking:
+            settings.confirm_spending = False
+            engine = self.engine
+            self.tasks.submit(
+                lambda: engine.apply_settings(settings),
+                lambda _: None,
+                lambda error: self._say(user_message(error)),
+            )
+        return answer.proceed
 
     def _job_ended(self, job: Job) -> None:
         status = job.status.value
@@ -103,10 +170,6 @@ class SessionController(QObject):
             self._show_session_view(job.session_id, autoplay=status == "completed")
         if self.window.pages.currentWidget() is self.browser:
             self.refresh_sessions()
-
-    def resume(self, session: Session) -> None:
-        self.queue.resume(session)
-        self.window.show_studio()
 
     # -- stored sessions ---------------------------------------------------------------
 
@@ -142,12 +205,11 @@ class SessionController(QObject):
         self.tasks.submit(work, listed)
 
     def _announce_interrupted(self, rows: list[SessionRow]) -> None:
-        count = sum(1 for row in rows if row.listing.status == "interrupted")
-        if count:
-            self.window.statusBar().showMessage(
-                f"{count} interrupted session{'s' if count != 1 else ''} — resume from Sessions",
-                15000,
-            )
+        from scenemaker_desktop.engine.sessions.model import SessionStatus
+
+        sessions = [row.listing.session for row in rows if row.listing.session is not None]
+        interrupted = [s for s in sessions if s.status is SessionStatus.INTERRUPTED]
+        self.window.banner.show_sessions(interrupted)
 
     def open_session(self, session_id: str) -> None:
         self.page.preview.follow(self.queue.job_for_session(session_id))

@@ -13,6 +13,7 @@ import dataclasses
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
@@ -198,6 +199,10 @@ class SettingsDialog(QDialog):
         self.parallel.setToolTip("How many sessions generate at the same time")
         self.parallel.setFixedWidth(90)
         form.addRow(self._caption("Parallel jobs"), self.parallel)
+        self.confirm_spending = QCheckBox("Ask before cancelling, resuming or quitting paid jobs")
+        self.confirm_spending.setChecked(self.engine.settings.confirm_spending)
+        self.confirm_spending.setToolTip("Each question says what was paid and what comes next")
+        form.addRow(self._caption("Paid jobs"), self.confirm_spending)
         return form
 
     def _appearance_form(self) -> QFormLayout:
@@ -260,6 +265,7 @@ class SettingsDialog(QDialog):
             openai_model=self.openai_model.currentText().strip() or OPENAI_MODELS[0],
             sessions_dir=self.sessions_dir.text().strip(),
             parallel_jobs=self.parallel.value(),
+            confirm_spending=self.confirm_spending.isChecked(),
             theme=str(self.theme.currentData()),
         )
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QDesktopServices
-from PySide6.QtWidgets import QFileDialog, QMessageBox
+from PySide6.QtWidgets import QFileDialog, QMessageBox, QPushButton
 
 from scenemaker_desktop.engine.sessions.model import SessionStatus
 from scenemaker_desktop.engine.sessions.store import SessionStore
@@ -111,25 +111,38 @@ def test_a_session_left_running_shows_as_interrupted_and_resumes(qtbot, window, 
     qtbot.mouseClick(browser.buttons["resume"], Qt.MouseButton.LeftButton)
 
     qtbot.waitUntil(
-        lambda: window.queue.jobs and window.queue.jobs[0].status.finished, timeout=WAIT_MS
+        lambda: bool(window.queue.jobs) and window.queue.jobs[0].status.finished, timeout=WAIT_MS
     )
     assert window.queue.jobs[0].status.value == "completed"
     assert engine.load_session(session.id).status is SessionStatus.COMPLETED
 
 
-def test_interrupted_sessions_are_announced_at_start(qtbot, themed, engine):
+def test_interrupted_sessions_wait_in_a_banner_with_resume_until_resumed(qtbot, themed, engine):
     from scenemaker_desktop.gui.main_window import MainWindow
 
     session = stored_session(engine)
-    session.status = SessionStatus.RUNNING
+    session.status = SessionStatus.RUNNING  # a crash left it so
     SessionStore(engine.sessions_dir).save(session)
 
     win = MainWindow(engine)
     qtbot.addWidget(win)
     win.show()
 
-    qtbot.waitUntil(lambda: "interrupted" in win.statusBar().currentMessage(), timeout=WAIT_MS)
-    assert "1 interrupted session" in win.statusBar().currentMessage()
+    banner = win.banner
+    qtbot.waitUntil(lambda: banner.isVisible(), timeout=WAIT_MS)
+    assert "This session was interrupted" in banner.message.text()
+    qtbot.wait(200)
+    win.show_sessions()  # still there on the other page, and after the status bar moved on
+    assert banner.isVisible() and list(banner.entries) == [session.id]
+    resume = banner.entries[session.id].findChild(QPushButton)
+    qtbot.mouseClick(resume, Qt.MouseButton.LeftButton)
+
+    qtbot.waitUntil(lambda: not banner.isVisible(), timeout=WAIT_MS)
+    qtbot.waitUntil(
+        lambda: bool(win.queue.jobs) and win.queue.jobs[0].status.finished, timeout=WAIT_MS
+    )
+    assert engine.load_session(session.id).status is SessionStatus.COMPLETED
+    assert win.pages.currentWidget() is win.studio_page
     win.close()
 
 
