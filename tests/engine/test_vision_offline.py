@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+import random
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from PIL import Image, ImageDraw
+from PIL import Image, ImageDraw, ImageFilter
 
 from scenemaker_desktop.engine.errors import InputImageError
 from scenemaker_desktop.engine.media.ffmpeg_bin import run_ffmpeg
@@ -49,6 +51,98 @@ def _checkerboard_at(x0: int, y0: int, size: tuple[int, int] = (320, 180)) -> Im
                 left, top = x0 + i * 6, y0 + j * 6
                 draw.rectangle((left, top, left + 5, top + 5), fill=(240, 240, 240))
     return image
+
+
+def _astronaut() -> Image.Image:
+    """An orange suit with dark seams, a black visor and a shaded flank, on a starfield.
+
+    Cut off at the bottom edge like a portrait; the starfield is busier than the suit.
+    """
+    image = Image.new("RGB", (320, 240), (6, 6, 12))
+    draw = ImageDraw.Draw(image)
+    stars = random.Random(5)
+    for _ in range(600):
+        level = stars.randrange(140, 256)
+        draw.point((stars.randrange(320), stars.randrange(240)), fill=(level,) * 3)
+    orange, seam = (232, 116, 30), (22, 14, 8)
+    draw.ellipse((120, 8, 200, 92), fill=orange)  # helmet
+    draw.ellipse((132, 22, 188, 78), fill=(10, 10, 16))  # visor
+    draw.arc((138, 28, 168, 70), 200, 260, fill=(220, 220, 235), width=3)  # glint
+    draw.rounded_rectangle((50, 86, 270, 260), radius=30, fill=orange)  # torso
+    draw.rectangle((220, 86, 270, 240), fill=(150, 66, 16))  # flank in shadow
+    for x, width in ((160, 3), (100, 2), (220, 2)):
+        draw.line((x, 92, x, 240), fill=seam, width=width)
+    draw.rectangle((134, 120, 186, 160), fill=(28, 28, 32))  # chest pack
+    return image.filter(ImageFilter.GaussianBlur(0.6))
+
+
+def _red_car() -> Image.Image:
+    """A red body with black tyres and dark windows in a white studio with a grey floor."""
+    image = Image.new("RGB", (320, 240), (236, 236, 232))
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((0, 170, 320, 240), fill=(170, 170, 168))
+    draw.rounded_rectangle((70, 110, 250, 170), radius=12, fill=(214, 32, 36))
+    draw.polygon([(110, 110), (135, 78), (200, 78), (225, 110)], fill=(214, 32, 36))
+    draw.polygon([(122, 108), (140, 84), (195, 84), (212, 108)], fill=(30, 34, 40))
+    draw.line((167, 84, 167, 108), fill=(214, 32, 36), width=4)
+    for x in (105, 215):
+        draw.ellipse((x - 20, 150, x + 20, 190), fill=(14, 14, 16))
+    return image
+
+
+def _blue_box_on_grass() -> Image.Image:
+    image = Image.new("RGB", (320, 240), (60, 140, 60))
+    draw = ImageDraw.Draw(image)
+    blades = random.Random(1)
+    for _ in range(400):
+        x, y = blades.randrange(320), blades.randrange(240)
+        draw.line((x, y, x + 1, y - 4), fill=(40, 110, 40))
+    draw.rectangle((200, 60, 280, 180), fill=(36, 70, 190))
+    draw.rectangle((200, 60, 220, 180), fill=(24, 48, 130))  # the side in shade
+    return image
+
+
+def _white_figure_at_night() -> Image.Image:
+    image = Image.new("RGB", (240, 320), (24, 32, 80))
+    draw = ImageDraw.Draw(image)
+    draw.ellipse((90, 40, 150, 100), fill=(245, 245, 245))
+    draw.rectangle((80, 100, 160, 260), fill=(240, 240, 240))
+    for y in range(120, 260, 20):
+        draw.line((80, y, 160, y), fill=(170, 172, 178), width=2)
+    draw.ellipse((105, 55, 135, 85), fill=(20, 20, 26))
+    return image
+
+
+def _red_ball_in_the_sky() -> Image.Image:
+    """A gradient background: its many shades must still read as one sky."""
+    light = Image.linear_gradient("L").resize((320, 240))
+    image = Image.composite(
+        Image.new("RGB", light.size, (190, 215, 240)),
+        Image.new("RGB", light.size, (40, 90, 170)),
+        light,
+    )
+    draw = ImageDraw.Draw(image)
+    draw.ellipse((60, 100, 140, 180), fill=(220, 30, 30))
+    draw.chord((60, 100, 140, 180), 0, 180, fill=(150, 20, 24))  # the underside in shade
+    draw.ellipse((80, 115, 95, 130), fill=(255, 200, 200))  # highlight
+    return image.filter(ImageFilter.GaussianBlur(1))
+
+
+def _black_cat_on_white() -> Image.Image:
+    image = Image.new("RGB", (320, 240), (244, 244, 240))
+    draw = ImageDraw.Draw(image)
+    draw.ellipse((110, 90, 230, 200), fill=(16, 16, 18))
+    draw.ellipse((140, 50, 200, 110), fill=(16, 16, 18))
+    for x in (158, 182):
+        draw.ellipse((x - 5, 70, x + 5, 80), fill=(200, 170, 40))  # eyes
+    return image
+
+
+# Near-synonyms in NAMED_COLOURS: any of these names the family right.
+ORANGES = {"burnt orange", "warm amber", "terracotta", "rust", "coral"}
+REDS = {"red", "crimson", "burgundy"}
+BLUES = {"cobalt blue", "navy", "steel blue", "sky blue", "indigo"}
+WHITES = {"white", "ivory", "silver", "cream"}
 
 
 def _save(image: Image.Image, path: Path) -> Path:
@@ -192,3 +286,49 @@ def test_describe_frame_reads_a_frame_taken_from_a_real_clip(tmp_path: Path) -> 
     assert "\n" not in line
     assert line.startswith("a dark, cool-toned landscape frame in charcoal and deep teal")
     assert line.endswith("with the detail in the centre")
+
+
+def test_colour_families_are_names_the_table_can_return() -> None:
+    assert ORANGES | REDS | BLUES | WHITES | {"black"} <= set(NAMED_COLOURS)
+
+
+@pytest.mark.parametrize("name", ["astronaut.png", "astronaut-big.jpg"])
+def test_orange_astronaut_on_a_starfield_is_orange_not_its_black_visor(
+    tmp_path: Path, name: str
+) -> None:
+    image = _astronaut() if name.endswith(".png") else _astronaut().resize((960, 720))
+    path = _save(image, tmp_path / name)
+    m = measure(path)
+    assert m.subject_colour in ORANGES
+    assert m.palette[0].name == "black"  # the frame is mostly space, the subject is not
+    main_subject = OfflineAnalyser().analyse(path).main_subject
+    assert f" {m.subject_colour} subject" in main_subject
+    assert "black" not in main_subject
+
+
+@pytest.mark.parametrize(
+    ("draw", "family"),
+    [
+        (_red_car, REDS),
+        (_blue_box_on_grass, BLUES),
+        (_white_figure_at_night, WHITES),
+        (_black_cat_on_white, {"black"}),
+        (_red_ball_in_the_sky, REDS),
+        (_dark_cool, {"ivory", "white", "cream"}),
+    ],
+    ids=[
+        "red-car-on-white",
+        "blue-box-on-grass",
+        "white-figure-on-dark-blue",
+        "black-cat-stays-black",
+        "red-ball-on-sky-gradient",
+        "ivory-on-two-background-colours",
+    ],
+)
+def test_subject_colour_is_the_subject_s_dominant_colour(
+    tmp_path: Path, draw: Callable[[], Image.Image], family: set[str]
+) -> None:
+    path = _save(draw(), tmp_path / "subject.png")
+    m = measure(path)
+    assert m.subject_colour in family
+    assert f" {m.subject_colour} subject" in OfflineAnalyser().analyse(path).main_subject

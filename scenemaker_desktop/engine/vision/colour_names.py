@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping, Sequence
 
 # Hand-picked: every name is one an artist would say out loud, spread over the hue circle
 # and the dark/light range so the nearest match is rarely far off.
@@ -60,13 +61,124 @@ NAMED_COLOURS: dict[str, tuple[int, int, int]] = {
 }
 
 
+RGB = tuple[int, int, int]
+LAB = tuple[float, float, float]
+
+# Subject colour, in CIELAB units. Within ΔE 15 two colours are one (noise, gradients,
+# dithering); a colour covering a tenth of two sides of the frame is background; below
+# L* 25 a colour reads as shadow or black detail; a clearly coloured entry (C* ≥ 20,
+# not dark) covering a quarter of the subject outranks those shadows; colours within
+# 30° of hue are shades of one colour, named by the most colourful shade covering at
+# least a quarter as much as the biggest.
+_SAME_DE = 15.0
+_SIDE_SHARE = 0.10
+_SHADOW_L = 25.0
+_VIVID_CHROMA = 20.0
+_VIVID_SHARE = 0.25
+_HUE_FAMILY = 30.0
+_LIT_COVER = 0.25
+
+
 def colour_name(rgb: tuple[int, int, int]) -> str:
     """The nearest entry of NAMED_COLOURS in CIELAB (ΔE 1976)."""
     target = lab(rgb)
     return min(NAMED_COLOURS, key=lambda name: math.dist(target, _NAMED_LAB[name]))
 
 
-def lab(rgb: tuple[int, int, int]) -> tuple[float, float, float]:
+def subject_colour_name(region: Mapping[RGB, int], sides: Sequence[Mapping[RGB, int]]) -> str:
+    """Name the colour covering most of ``region`` once the background's colours are left out.
+
+    ``region`` and the frame's ``sides`` (top, bottom, left, right) are pixel counts per
+    colour. Coverage is counted per hue family, so shading does not split a surface;
+    dark seams, visors and shadows are dropped when a clearly coloured share competes;
+    a subject that matches its background is named by the whole region.
+    """
+    labs = {rgb: lab(rgb) for rgb in {*region, *(rgb for side in sides for rgb in side)}}
+    subject = {rgb: n for rgb, n in region.items() if not _is_background(labs[rgb], sides, labs)}
+    counts = _without_shadows(subject, labs) or dict(region)
+    family = max(_families(counts, labs), key=lambda f: sum(counts[c] for c in f), default=[])
+    return _lit_name(family, counts, labs)
+
+
+def _lit_name(family: list[RGB], counts: Mapping[RGB, int], labs: Mapping[RGB, LAB]) -> str:
+    """The most colourful name among those covering a real part of ``family``.
+
+    Shading splits one surface into several names (burnt orange, rust, brown); the lit
+    part is the most colourful, and it is the colour an artist would call the suit.
+    """
+    cover: dict[str, int] = {}
+    colour: dict[str, float] = {}
+    for rgb in family:
+        name = colour_name(rgb)
+        cover[name] = cover.get(name, 0) + counts[rgb]
+        colour[name] = colour.get(name, 0.0) + counts[rgb] * _chroma(labs[rgb])
+    real = [name for name in cover if cover[name] >= _LIT_COVER * max(cover.values())]
+    return max(real, key=lambda name: colour[name] / cover[name], default="grey")
+
+
+def _families(counts: Mapping[RGB, int], labs: Mapping[RGB, LAB]) -> list[list[RGB]]:
+    """Colours grouped the way they are said: shades of one hue together, neutrals by name.
+
+    A lit orange suit and its rust and brown shading are one colour to an artist; split
+    by name, the shading could outnumber the lit part. The biggest entries seed the
+    groups, so the grouping is the same on every run.
+    """
+    families: dict[str | float, list[RGB]] = {}
+    for rgb in sorted(counts, key=lambda c: (-counts[c], c)):
+        colour = labs[rgb]
+        key: str | float = colour_name(rgb)
+        if _chroma(colour) >= _VIVID_CHROMA:
+            hue = math.degrees(math.atan2(colour[2], colour[1]))
+            seeds = (seed for seed in families if isinstance(seed, float))
+            key = next((seed for seed in seeds if _hue_gap(seed, hue) < _HUE_FAMILY), hue)
+        families.setdefault(key, []).append(rgb)
+    return list(families.values())
+
+
+def _chroma(colour: LAB) -> float:
+    return math.hypot(colour[1], colour[2])
+
+
+def _hue_gap(a: float, b: float) -> float:
+    """Degrees between two hue angles, the short way round."""
+    return abs((a - b + 180) % 360 - 180)
+
+
+def _is_background(
+    colour: LAB, sides: Sequence[Mapping[RGB, int]], labs: Mapping[RGB, LAB]
+) -> bool:
+    """Whether ``colour`` (or one within ΔE 15) covers a tenth of two sides, left or right.
+
+    Background surrounds the subject; a subject is usually cut off by one edge (a
+    figure by the bottom) or, standing tall, by the top and bottom, but rarely by a
+    side as well. Near colours count together so a sky gradient stays one sky.
+    """
+    shown = []
+    for side in sides:  # top, bottom, left, right
+        near = sum(n for rgb, n in side.items() if math.dist(colour, labs[rgb]) < _SAME_DE)
+        shown.append(near >= _SIDE_SHARE * (sum(side.values()) or 1))
+    _top, _bottom, left, right = shown
+    return sum(shown) >= 2 and (left or right)
+
+
+def _without_shadows(counts: dict[RGB, int], labs: Mapping[RGB, LAB]) -> dict[RGB, int]:
+    """Drop near-black entries, but only when a clearly coloured one holds a real share.
+
+    Almost every lit subject has dark detail; it names the subject only when nothing
+    colourful competes, so a black cat stays black and an orange suit stays orange.
+    """
+    total = sum(counts.values()) or 1
+    vivid = sum(
+        n
+        for rgb, n in counts.items()
+        if labs[rgb][0] >= _SHADOW_L and _chroma(labs[rgb]) >= _VIVID_CHROMA
+    )
+    if vivid / total < _VIVID_SHARE:
+        return counts
+    return {rgb: n for rgb, n in counts.items() if labs[rgb][0] >= _SHADOW_L}
+
+
+def lab(rgb: RGB) -> LAB:
     """sRGB (0..255) to CIELAB under D65, good enough for naming colours."""
 
     def linear(channel: int) -> float:

@@ -7,7 +7,6 @@ The sentences below say exactly that much and no more.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,7 +15,7 @@ from PIL import ExifTags, Image, ImageChops, ImageFilter, ImageOps, ImageStat
 from scenemaker_desktop.engine.errors import InputImageError
 from scenemaker_desktop.engine.images import DECODE_ERRORS, flatten_to_rgb, open_checked
 from scenemaker_desktop.engine.vision.base import ImageAnalysis
-from scenemaker_desktop.engine.vision.colour_names import colour_name, lab
+from scenemaker_desktop.engine.vision.colour_names import colour_name, subject_colour_name
 
 WORKING_SIZE = 256
 PALETTE_SIZE = 5
@@ -24,6 +23,10 @@ _MIN_PALETTE_SHARE = 0.03
 _GRID = 3
 _CELLS = tuple((row, col) for row in range(_GRID) for col in range(_GRID))
 _QUARTER_TURNS = frozenset({5, 6, 7, 8})
+# Subject colour: enough palette entries that a subject is not averaged into its
+# background; cells at least half as busy as the busiest one hold the subject.
+_SUBJECT_PALETTE = 32
+_SALIENT_SHARE = 0.5
 
 
 @dataclass(frozen=True)
@@ -125,7 +128,6 @@ def measure(image: Path | Image.Image) -> ImageMeasurements:
     red, _green, blue = ImageStat.Stat(small).mean
     grid = _edge_grid(grey)
     quiet = _quiet_cells(grid)
-    background_colour = _mean_colour(small, quiet)
     return ImageMeasurements(
         width=width,
         height=height,
@@ -136,7 +138,7 @@ def measure(image: Path | Image.Image) -> ImageMeasurements:
         palette=dominant_palette(small),
         edge_grid=grid,
         focus=_focus(grid),
-        subject_colour=_subject_colour(small, _busiest_cell(grid), background_colour),
+        subject_colour=_subject_colour(small, grid),
         subject_brightness=_cells_mean(grey, [_busiest_cell(grid)]) / 255,
         background_brightness=_cells_mean(grey, quiet) / 255,
         background_detail=sum(grid[r][c] for r, c in quiet) / len(quiet),
@@ -262,32 +264,46 @@ def _cells_mean(image: Image.Image, cells: list[tuple[int, int]]) -> float:
     )
 
 
-def _mean_colour(image: Image.Image, cells: list[tuple[int, int]]) -> tuple[int, int, int]:
-    sums = [0.0, 0.0, 0.0]
-    for row, col in cells:
-        for i, value in enumerate(ImageStat.Stat(image.crop(_cell_box(image, row, col))).mean):
-            sums[i] += value
-    red, green, blue = (round(total / len(cells)) for total in sums)
-    return (red, green, blue)
+def _subject_colour(image: Image.Image, grid: tuple[tuple[float, ...], ...]) -> str:
+    """Name the colour covering most of the subject region that is not the background.
+
+    Coverage, not contrast: the old "stands out most from the mean background" rule
+    called an orange astronaut black, because the mean of black space and an orange
+    suit is brown, and the dark visor differs more from brown than the suit does.
+    """
+    # One shared palette, so the border and the subject region count the same entries.
+    indexed = image.quantize(colors=_SUBJECT_PALETTE, method=Image.Quantize.FASTOCTREE)
+    flat = indexed.getpalette() or []
+
+    def rgb_counts(boxes: list[tuple[int, int, int, int]]) -> dict[tuple[int, int, int], int]:
+        counts: dict[tuple[int, int, int], int] = {}
+        for box in boxes:
+            # A 'P' image's histogram counts palette indices.
+            for i, count in enumerate(indexed.crop(box).histogram()):
+                if count:
+                    rgb = (flat[3 * i], flat[3 * i + 1], flat[3 * i + 2])
+                    counts[rgb] = counts.get(rgb, 0) + count
+        return counts
+
+    region = rgb_counts([_cell_box(indexed, r, c) for r, c in _salient_cells(grid)])
+    return subject_colour_name(region, [rgb_counts([side]) for side in _border_strips(indexed)])
 
 
-def _subject_colour(
-    image: Image.Image, cell: tuple[int, int], background: tuple[int, int, int]
-) -> str:
-    """Name the colour in the busiest cell that stands out most from the background."""
-    crop = image.crop(_cell_box(image, *cell))
-    quantised = crop.quantize(colors=3, method=Image.Quantize.FASTOCTREE)
-    flat = quantised.getpalette() or []
-    total = crop.width * crop.height or 1
-    background_lab = lab(background)
-    best, best_score = background, -1.0
-    for count, index in quantised.getcolors() or []:
-        rgb = (flat[3 * index], flat[3 * index + 1], flat[3 * index + 2])
-        share = count / total
-        score = math.dist(lab(rgb), background_lab) * math.sqrt(share)
-        if share >= 0.1 and score > best_score:
-            best, best_score = rgb, score
-    return colour_name(best)
+def _salient_cells(grid: tuple[tuple[float, ...], ...]) -> list[tuple[int, int]]:
+    """The busiest cell and every cell nearly as busy: where the subject most likely is."""
+    busiest = max(grid[r][c] for r, c in _CELLS)
+    return [(r, c) for r, c in _CELLS if grid[r][c] >= _SALIENT_SHARE * busiest]
+
+
+def _border_strips(image: Image.Image) -> list[tuple[int, int, int, int]]:
+    """A thin frame's top, bottom, left and right sides: where the background shows.
+
+    Not the quietest cells: a starfield is busier than a smooth space suit, so the
+    quiet cells can be the subject itself; the frame's sides rarely are.
+    """
+    w, h = image.size
+    t = max(1, min(w, h) // 32)
+    return [(0, 0, w, t), (0, h - t, w, h), (0, t, t, h - t), (w - t, t, w, h - t)]
 
 
 def _subject_sentence(m: ImageMeasurements) -> str:
