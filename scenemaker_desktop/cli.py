@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 from scenemaker_desktop import __version__
 from scenemaker_desktop.cli_output import EXIT_CANCELLED, EXIT_FAILED, EXIT_OK, print_json
-from scenemaker_desktop.engine.errors import SceneMakerError
+from scenemaker_desktop.engine.errors import ImageTooLargeError, SceneMakerError
 from scenemaker_desktop.frozen import WORKER_COMMAND, prepare_frozen_environment
 
 
@@ -44,6 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="a model parameter (see `scenemaker models`)",
     )
     gen.add_argument("--request", metavar="FILE.json", help="a VideoGenerationRequest JSON file")
+    _add_downscale(gen)
     _add_json(gen)
 
     resume = commands.add_parser("resume", help="continue an interrupted or failed session")
@@ -52,6 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     analyze = commands.add_parser("analyze", help="describe an image (the five analysis fields)")
     analyze.add_argument("image")
+    _add_downscale(analyze)
     _add_json(analyze)
 
     prompt = commands.add_parser("prompt", help="write the per-chain prompts for an action")
@@ -104,6 +106,14 @@ def _add_serve(commands: argparse._SubParsersAction) -> None:
     )
 
 
+def _add_downscale(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--downscale",
+        action="store_true",
+        help="if the image has too many pixels, use a smaller copy of it",
+    )
+
+
 def _add_json(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="end with one JSON object on stdout")
 
@@ -125,7 +135,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return _dispatch(command, args)
     except SceneMakerError as exc:
-        return _fail(str(exc), "error", as_json)
+        return _fail(_message_of(exc, args), "error", as_json)
     except KeyboardInterrupt:
         _fail("cancelled", "cancelled", as_json, prefix="")
         return EXIT_CANCELLED
@@ -138,6 +148,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         message = f"internal error: {type(exc).__name__}: {exc}"
         return _fail(f"{message} (run with --debug for details)", "error", as_json, prefix="")
+
+
+def _message_of(exc: SceneMakerError, args: argparse.Namespace) -> str:
+    # The engine's message is shared by every front; only here is --downscale the way out.
+    # False (not None): the command takes the flag and it was not given.
+    flag_not_given = getattr(args, "downscale", None) is False
+    if isinstance(exc, ImageTooLargeError) and exc.downscalable and flag_not_given:
+        return f"{exc} (pass --downscale to use a smaller copy)"
+    return str(exc)
 
 
 def _fail(message: str, status: str, as_json: bool, prefix: str = "error: ") -> int:

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import argparse
 import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -23,9 +26,9 @@ from scenemaker_desktop.engine.catalog import (
     load_seed_request,
     parse_set_options,
 )
-from scenemaker_desktop.engine.errors import ValidationError
+from scenemaker_desktop.engine.errors import ImageTooLargeError, ValidationError
 from scenemaker_desktop.engine.facade import Engine
-from scenemaker_desktop.engine.images import inspect_image
+from scenemaker_desktop.engine.images import ImageInfo, downscale_image, inspect_image
 from scenemaker_desktop.engine.sessions.model import SessionStatus
 
 MAX_JOBS = 8
@@ -34,17 +37,53 @@ MAX_PORT = 65535
 
 def cmd_generate(args: argparse.Namespace) -> int:
     engine = Engine.from_environment()
-    image = Path(args.image)
-    inspect_image(image)
-    request = _request_from_args(engine, args)
-    estimate = engine.estimate_cost(request)
-    session = engine.create_session(image, request)
+    with _usable_image(Path(args.image), args.downscale) as image:
+        request = _request_from_args(engine, args)
+        estimate = engine.estimate_cost(request)
+        session = engine.create_session(image, request)
     print(
         f"session {session.id}: {request.chains} × {request.spec.display_name}"
         f" (estimated ${estimate.total_usd:.2f})",
         file=sys.stderr,
     )
     return _run(engine, session.id, args.json)
+
+
+@contextmanager
+def _usable_image(image: Path, downscale: bool) -> Iterator[Path]:
+    """``image`` once checked or, with --downscale, a smaller copy of it if it is too large.
+
+    The copy lives in a temporary folder for the ``with`` block: a session keeps its own
+    normalised copy, an analysis only reads it.
+    """
+    megapixels = _megapixels_to_downscale(image, downscale)
+    if megapixels is None:
+        yield image
+        return
+    with tempfile.TemporaryDirectory(prefix="scenemaker-") as folder:
+        copy = downscale_image(image, Path(folder))
+        _say_downscaled(image, megapixels, inspect_image(copy))
+        yield copy
+
+
+def _megapixels_to_downscale(image: Path, downscale: bool) -> float | None:
+    """None when ``image`` can be used as it is; its size when --downscale is to shrink it."""
+    try:
+        inspect_image(image)
+    except ImageTooLargeError as exc:
+        if downscale and exc.downscalable:
+            return exc.megapixels
+        raise
+    return None
+
+
+def _say_downscaled(image: Path, megapixels: float, copy: ImageInfo) -> None:
+    copy_megapixels = copy.width * copy.height / 1_000_000
+    print(
+        f"downscaled {image.name} from {megapixels:.1f} MP"
+        f" to {copy.width}×{copy.height} ({copy_megapixels:.1f} MP)",
+        file=sys.stderr,
+    )
 
 
 def _request_from_args(engine: Engine, args: argparse.Namespace) -> GenerationRequest:
@@ -89,7 +128,9 @@ def _run(engine: Engine, session_id: str, as_json: bool) -> int:
 
 
 def cmd_analyze(args: argparse.Namespace) -> int:
-    analysed = Engine.from_environment().analyse(Path(args.image))
+    engine = Engine.from_environment()
+    with _usable_image(Path(args.image), args.downscale) as image:
+        analysed = engine.analyse(image)
     if analysed.notice:
         print(f"note: {analysed.notice}", file=sys.stderr)
     if args.json:

@@ -16,6 +16,21 @@ class InputImageError(SceneMakerError):
     """The input image cannot be used (not an image, too small, too big, damaged)."""
 
 
+class ImageTooLargeError(InputImageError):
+    """The input image has more pixels than intake accepts.
+
+    ``downscalable`` is True when a copy scaled to fit (``images.downscale_image``) would be
+    accepted; False beyond the hard limit, where the file is refused as a possible
+    decompression bomb, or when the scaled copy would be too thin to use.
+    """
+
+    def __init__(self, message: str, *, megapixels: float, downscalable: bool) -> None:
+        super().__init__(message)
+        self.megapixels = megapixels
+        """The image's size; the hard limit itself when Pillow only said "more than that"."""
+        self.downscalable = downscalable
+
+
 class ValidationError(SceneMakerError):
     """A request parameter is unknown or out of range."""
 

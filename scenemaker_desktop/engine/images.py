@@ -3,11 +3,13 @@
 Every refusal is an ``InputImageError`` whose message is one line that names the
 file and the problem (the rules are in docs/ARCHITECTURE.md, "Contracts kept").
 Sizes are checked from the header before any pixel is decoded, so a
-decompression bomb is never expanded.
+decompression bomb is never expanded. An image refused only for having too many
+pixels can be offered as a downscaled copy (``downscale_image``).
 """
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import tempfile
@@ -15,18 +17,41 @@ import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
 
-from scenemaker_desktop.engine.errors import InputImageError
+from scenemaker_desktop.engine.errors import ImageTooLargeError, InputImageError
 
 MIN_SHORT_SIDE = 64
 MAX_MEGAPIXELS = 50
+# Beyond this a file is refused as a possible decompression bomb, with no offer to downscale:
+# a 250 MP RGB image decodes to ~750 MB (1 GB with alpha), still within reach of an ordinary
+# computer, and the photos, scans and paintings people bring stay below it.
+HARD_MAX_MEGAPIXELS = 250
+# A little under the limit, so that rounding can never push a downscaled copy over it.
+DOWNSCALE_TARGET_MEGAPIXELS = 48
+# Pillow's own guard (a warning above this, an error above twice it) is lined up with the hard
+# limit once, at import, so it never refuses what may be downscaled. It is process-wide, and
+# changing it around each open would race between threads; below it our own checks decide.
+Image.MAX_IMAGE_PIXELS = HARD_MAX_MEGAPIXELS * 1_000_000
 _SNIFF_BYTES = 4096
 # Decoders report damage through a zoo of exception types depending on the format.
 DECODE_ERRORS = (OSError, SyntaxError, ValueError, EOFError, IndexError, TypeError)
 _BOMB_PIXELS = re.compile(r"Image size \((\d+) pixels\)")
 _ALPHA_MODES = frozenset({"RGBA", "RGBa", "LA", "La", "PA"})
 _SIXTEEN_BIT_MODES = frozenset({"I", "I;16", "I;16L", "I;16B", "I;16N"})
+# Modes whose channels LANCZOS can blend as stored (Pillow premultiplies alpha). Palette indices,
+# 1-bit images and colour keys (exact values) are converted to RGB before resampling instead.
+_RESAMPLE_AS_STORED = frozenset({"RGB", "L", "CMYK", "RGBA", "LA"})
+# EXIF orientation -> the transpose that shows the picture upright (as ImageOps.exif_transpose).
+_UPRIGHT_TRANSPOSE = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}
 # Pillow "converts" LAB to RGB by relabelling channels, so LAB is refused, not garbled.
 CONVERTIBLE_MODES = frozenset(
     {"1", "L", "P", "RGB", "RGBX", "CMYK", "YCbCr", "HSV", "F"} | _ALPHA_MODES | _SIXTEEN_BIT_MODES
@@ -71,18 +96,47 @@ def normalise_image(src: Path, dest: Path) -> ImageInfo:
     return ImageInfo(width=rgb.width, height=rgb.height, format="PNG", mode="RGB", frames=1)
 
 
+def downscale_image(src: Path, dest_dir: Path) -> Path:
+    """Write a copy of ``src`` that fits MAX_MEGAPIXELS into ``dest_dir``; return its path.
+
+    For images refused with a downscalable ``ImageTooLargeError``: the copy,
+    ``<stem>-downscaled.png``, is about DOWNSCALE_TARGET_MEGAPIXELS with the same aspect ratio,
+    upright 8-bit RGB like ``normalise_image``'s output, and written atomically. Every other
+    intake rule still holds, so an image beyond HARD_MAX_MEGAPIXELS is refused.
+    """
+    src = Path(src)
+    dest = Path(dest_dir) / f"{src.stem}-downscaled.png"
+    with _open_checked(src, downscaling=True) as im:
+        size = _fitted_size(im.size)
+        # JPEG only: decode at 1/2, 1/4 or 1/8 scale while that still covers ``size``, so a JPEG
+        # of 192 MP or more is decoded at a quarter of its pixels. Other formats ignore it.
+        im.draft(None, size)
+        _decode(im, src)
+        orientation = _orientation(im)
+        small = _resample(im, size)
+    upright = _orient(small, orientation)
+    upright.info = {}  # as in normalise_image: no profile or key meant for another mode
+    # Fast compression: intake reads the copy once and re-encodes it; the default level takes
+    # about four times as long on a detailed 48 MP image (12 s against 3 s).
+    _save_png_atomically(upright, dest, compress_level=1)
+    return dest
+
+
 def open_checked(path: Path) -> Image.Image:
     """Open ``path`` lazily after the file, type and size checks (no pixels decoded).
 
     The caller owns the returned image and should close it (it is a context manager).
     """
-    path = Path(path)
+    return _open_checked(Path(path), downscaling=False)
+
+
+def _open_checked(path: Path, *, downscaling: bool) -> Image.Image:
     _check_file(path)
     head = _read_head(path)
     _refuse_vector_documents(path, head)
     im = _open_raster(path, head)
     try:
-        _check_size(path, im.size)
+        _check_size(path, im.size, downscaling=downscaling)
         if im.mode not in CONVERTIBLE_MODES:
             raise InputImageError(
                 f"{path.name} uses the {im.mode} colour mode, which cannot be converted to RGB"
@@ -146,7 +200,7 @@ def _open_raster(path: Path, head: bytes) -> Image.Image:
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             return Image.open(path)
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        raise InputImageError(_bomb_message(path, exc)) from exc
+        raise _bomb_refusal(path, exc) from exc
     except UnidentifiedImageError as exc:
         raise InputImageError(_unreadable_message(path, head)) from exc
     except DECODE_ERRORS as exc:
@@ -177,14 +231,11 @@ def _looks_like_text(head: bytes) -> bool:
     return True
 
 
-def _check_size(path: Path, size: tuple[int, int]) -> None:
+def _check_size(path: Path, size: tuple[int, int], *, downscaling: bool) -> None:
     width, height = size
-    megapixels = width * height / 1_000_000
-    if megapixels > MAX_MEGAPIXELS:
-        raise InputImageError(
-            f"{path.name} is too large: {width}×{height} px is {megapixels:.1f} megapixels, "
-            f"at most {MAX_MEGAPIXELS}"
-        )
+    too_large = width * height / 1_000_000 > MAX_MEGAPIXELS
+    if too_large and not (downscaling and _downscalable(size)):
+        raise _too_large(path, size)
     if min(width, height) < MIN_SHORT_SIDE:
         raise InputImageError(
             f"{path.name} is too small: {width}×{height} px, "
@@ -192,10 +243,44 @@ def _check_size(path: Path, size: tuple[int, int]) -> None:
         )
 
 
-def _bomb_message(path: Path, exc: Exception) -> str:
+def _too_large(path: Path, size: tuple[int, int]) -> ImageTooLargeError:
+    width, height = size
+    megapixels = width * height / 1_000_000
+    downscalable = _downscalable(size)
+    # Front-neutral: each front says how to ask for the copy (a flag, a button).
+    offer = "; it can be downscaled to fit" if downscalable else ""
+    return ImageTooLargeError(
+        f"{path.name} is too large: {width}×{height} px is {megapixels:.1f} megapixels, "
+        f"at most {MAX_MEGAPIXELS}{offer}",
+        megapixels=megapixels,
+        downscalable=downscalable,
+    )
+
+
+def _bomb_refusal(path: Path, exc: Exception) -> ImageTooLargeError:
+    # Pillow's guard is set to the hard limit (see MAX_IMAGE_PIXELS above): no offer here.
     match = _BOMB_PIXELS.search(str(exc))
-    amount = f"{int(match.group(1)) / 1_000_000:.1f}" if match else f"more than {MAX_MEGAPIXELS}"
-    return f"{path.name} is too large: {amount} megapixels, at most {MAX_MEGAPIXELS}"
+    megapixels = int(match.group(1)) / 1_000_000 if match else float(HARD_MAX_MEGAPIXELS)
+    amount = f"{megapixels:.1f}" if match else f"more than {HARD_MAX_MEGAPIXELS}"
+    return ImageTooLargeError(
+        f"{path.name} is too large: {amount} megapixels, at most {MAX_MEGAPIXELS}",
+        megapixels=megapixels,
+        downscalable=False,
+    )
+
+
+def _downscalable(size: tuple[int, int]) -> bool:
+    """Whether a copy scaled to fit would pass intake: not a bomb, not too thin once scaled."""
+    width, height = size
+    within_hard_limit = width * height / 1_000_000 <= HARD_MAX_MEGAPIXELS
+    return within_hard_limit and min(_fitted_size(size)) >= MIN_SHORT_SIDE
+
+
+def _fitted_size(size: tuple[int, int]) -> tuple[int, int]:
+    """``size`` scaled (never up) to about DOWNSCALE_TARGET_MEGAPIXELS, keeping its aspect."""
+    width, height = size
+    scale = min(1.0, math.sqrt(DOWNSCALE_TARGET_MEGAPIXELS * 1_000_000 / (width * height)))
+    return max(1, round(width * scale)), max(1, round(height * scale))
 
 
 def _info_of(im: Image.Image) -> ImageInfo:
@@ -227,6 +312,27 @@ def _upright(im: Image.Image) -> Image.Image:
         return im.copy()
 
 
+def _orientation(im: Image.Image) -> int:
+    try:
+        return int(im.getexif().get(ExifTags.Base.Orientation, 1))
+    except DECODE_ERRORS:
+        return 1  # a broken EXIF block: keep the picture as stored, as _upright does
+
+
+def _orient(im: Image.Image, orientation: int) -> Image.Image:
+    # Turning the small copy rather than the full-size image spares a second full-size buffer.
+    transpose = _UPRIGHT_TRANSPOSE.get(orientation)
+    return im if transpose is None else im.transpose(transpose)
+
+
+def _resample(im: Image.Image, size: tuple[int, int]) -> Image.Image:
+    """An 8-bit RGB copy of ``im`` at ``size``; converted after resampling where that is safe,
+    so only the small copy is converted."""
+    if im.mode in _RESAMPLE_AS_STORED and "transparency" not in im.info:
+        return flatten_to_rgb(im.resize(size, Image.Resampling.LANCZOS))
+    return flatten_to_rgb(im).resize(size, Image.Resampling.LANCZOS)
+
+
 def _scale_to_8_bit(im: Image.Image) -> Image.Image:
     wide = im if im.mode == "I" else im.convert("I")
     low, high = wide.getextrema()
@@ -254,13 +360,13 @@ def _composite_on_white(im: Image.Image) -> Image.Image:
     return canvas
 
 
-def _save_png_atomically(im: Image.Image, dest: Path) -> None:
+def _save_png_atomically(im: Image.Image, dest: Path, compress_level: int = 6) -> None:
     dest.parent.mkdir(parents=True, exist_ok=True)
     fd, name = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.stem}.", suffix=".png.tmp")
     temp = Path(name)
     try:
         with os.fdopen(fd, "wb") as handle:
-            im.save(handle, format="PNG")
+            im.save(handle, format="PNG", compress_level=compress_level)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(temp, dest)

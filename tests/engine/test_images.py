@@ -7,8 +7,13 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from scenemaker_desktop.engine.errors import InputImageError
-from scenemaker_desktop.engine.images import ImageInfo, inspect_image, normalise_image
+from scenemaker_desktop.engine.errors import ImageTooLargeError, InputImageError
+from scenemaker_desktop.engine.images import (
+    ImageInfo,
+    downscale_image,
+    inspect_image,
+    normalise_image,
+)
 
 RED = (220, 30, 30)
 BLUE = (30, 40, 200)
@@ -19,7 +24,7 @@ def _noise_rgb(size: tuple[int, int]) -> Image.Image:
     return Image.effect_noise(size, 80).convert("RGB")
 
 
-def _crafted_png(path: Path, width: int, height: int) -> Path:
+def crafted_png(path: Path, width: int, height: int) -> Path:
     """A PNG whose header claims ``width``×``height`` but carries almost no pixel data."""
 
     def chunk(kind: bytes, data: bytes) -> bytes:
@@ -134,23 +139,50 @@ def test_thin_strip_is_refused_even_when_long(tmp_path: Path) -> None:
     assert "too small: 2000×63 px" in _rejection(path)
 
 
+def _too_large(path: Path) -> ImageTooLargeError:
+    with pytest.raises(ImageTooLargeError) as caught:
+        inspect_image(path)
+    assert "\n" not in str(caught.value)
+    return caught.value
+
+
 def test_sixty_megapixel_header_is_refused_without_decoding(tmp_path: Path) -> None:
     # The pixel data is a few bytes: had it been decoded, this would read as damaged.
-    path = _crafted_png(tmp_path / "huge.png", 10_000, 6_000)
-    message = _rejection(path)
-    assert "huge.png is too large" in message
-    assert "60.0 megapixels, at most 50" in message
+    path = crafted_png(tmp_path / "huge.png", 10_000, 6_000)
+    refusal = _too_large(path)
+    assert str(refusal) == (
+        "huge.png is too large: 10000×6000 px is 60.0 megapixels, at most 50; "
+        "it can be downscaled to fit"
+    )
+    assert refusal.downscalable and refusal.megapixels == 60.0
 
 
-@pytest.mark.parametrize(("width", "height"), [(10_000, 10_000), (20_000, 10_000)])
-def test_pillow_decompression_bomb_checks_become_the_same_message(
+@pytest.mark.parametrize(("width", "height"), [(10_000, 10_000), (20_000, 12_500)])
+def test_pillow_guard_leaves_images_up_to_the_hard_limit_downscalable(
     tmp_path: Path, width: int, height: int
 ) -> None:
-    # 100 MP trips Pillow's warning, 200 MP its error; both must read like our own refusal.
-    path = _crafted_png(tmp_path / "bomb.png", width, height)
-    message = _rejection(path)
-    assert message.startswith("bomb.png is too large: ")
-    assert f"{width * height / 1e6:.1f} megapixels, at most 50" in message
+    # By Pillow's defaults 100 MP would trip its warning and 250 MP its error.
+    refusal = _too_large(crafted_png(tmp_path / "big.png", width, height))
+    assert refusal.downscalable
+    assert f"{width}×{height} px is {width * height / 1e6:.1f} megapixels" in str(refusal)
+
+
+@pytest.mark.parametrize(("width", "height"), [(25_000, 10_001), (30_000, 20_000)])
+def test_beyond_the_hard_limit_is_refused_as_a_bomb_with_no_offer(
+    tmp_path: Path, width: int, height: int
+) -> None:
+    # Just over 250 MP trips Pillow's guard as a warning, 600 MP as an error: same refusal.
+    refusal = _too_large(crafted_png(tmp_path / "bomb.png", width, height))
+    assert str(refusal) == (
+        f"bomb.png is too large: {width * height / 1e6:.1f} megapixels, at most 50"
+    )
+    assert not refusal.downscalable and refusal.megapixels == width * height / 1e6
+
+
+def test_too_thin_to_downscale_is_refused_with_no_offer(tmp_path: Path) -> None:
+    # 64 MP, but scaled to fit the short side would drop to 55 px, below the 64 px minimum.
+    refusal = _too_large(crafted_png(tmp_path / "strip.png", 1_000_000, 64))
+    assert not refusal.downscalable and "downscaled" not in str(refusal)
 
 
 def test_normalise_refuses_like_inspect_and_writes_nothing(tmp_path: Path) -> None:
@@ -160,6 +192,50 @@ def test_normalise_refuses_like_inspect_and_writes_nothing(tmp_path: Path) -> No
     with pytest.raises(InputImageError, match="SVG drawing"):
         normalise_image(src, dest)
     assert not dest.exists()
+
+
+# --- downscaled copies -----------------------------------------------------------------
+
+
+def test_downscaled_copy_fits_keeps_the_aspect_and_passes_intake(tmp_path: Path) -> None:
+    src = tmp_path / "painting.png"
+    Image.new("L", (10_000, 6_000), 90).save(src)  # solid grey: a 60 MP PNG in 0.3 s
+    assert _too_large(src).downscalable
+    copy = downscale_image(src, tmp_path / "copies")
+    assert copy == tmp_path / "copies" / "painting-downscaled.png"
+    assert [p.name for p in copy.parent.iterdir()] == [copy.name]  # no temp file left
+    info = inspect_image(copy)
+    assert (info.format, info.mode) == ("PNG", "RGB")
+    assert 47_000_000 < info.width * info.height <= 50_000_000
+    assert abs(info.width * 6_000 / 10_000 - info.height) <= 1
+    with Image.open(copy) as out:
+        assert out.getpixel((100, 100)) == (90, 90, 90)
+
+
+def test_downscaled_copy_applies_exif_orientation(tmp_path: Path) -> None:
+    image = Image.new("L", (10_000, 6_000), 20)
+    image.paste(255, (0, 0, 2_000, 2_000))  # marks the stored top-left corner
+    exif = Image.Exif()
+    exif[0x0112] = 6  # "rotate 90° clockwise to display"
+    src = tmp_path / "phone.jpg"
+    image.save(src, exif=exif.tobytes(), quality=90)
+    copy = downscale_image(src, tmp_path)
+    with Image.open(copy) as out:
+        assert out.size == (5_367, 8_944)
+        assert "exif" not in out.info  # upright already: nothing may turn it again
+        assert out.getpixel((5_000, 300))[0] > 200  # stored top-left lands top-right
+        assert out.getpixel((300, 300))[0] < 60
+
+
+@pytest.mark.parametrize(("width", "height"), [(20_000, 15_000), (1_000_000, 64)])
+def test_downscale_refuses_what_no_copy_can_fix_and_writes_nothing(
+    tmp_path: Path, width: int, height: int
+) -> None:
+    src = crafted_png(tmp_path / "bomb.png", width, height)
+    with pytest.raises(ImageTooLargeError) as caught:
+        downscale_image(src, tmp_path / "copies")
+    assert not caught.value.downscalable
+    assert not (tmp_path / "copies").exists()
 
 
 # --- accepted formats -----------------------------------------------------------------
