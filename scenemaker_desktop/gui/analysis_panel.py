@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (
 
 from scenemaker_desktop.engine.vision.base import ImageAnalysis
 from scenemaker_desktop.gui.theme import bind_icon
-from scenemaker_desktop.gui.widgets import label
+from scenemaker_desktop.gui.widgets import label, set_state
 
 FIELDS = (
     ("theme", "Theme", "The overall mood and genre"),
@@ -24,6 +24,7 @@ FIELDS = (
     ("tone_and_color", "Tone & colour", "Light, palette and contrast to keep"),
 )
 SOURCE_NAMES = {"offline": "offline analysis", "openai": "OpenAI vision"}
+NO_IMAGE = "Add an image to analyze it"
 
 
 class TextField(QPlainTextEdit):
@@ -37,8 +38,28 @@ class TextField(QPlainTextEdit):
         self.setPlaceholderText(placeholder)
         self.setTabChangesFocus(True)
         self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
+        self._suggesting = False
         self.textChanged.connect(self._fit)
+        self.textChanged.connect(self._edited)
         self._fit()
+
+    @property
+    def suggested(self) -> bool:
+        """The text is the machine's suggestion, not yet touched by the artist."""
+        return bool(self.property("suggested"))
+
+    def suggest(self, text: str) -> None:
+        """Fill in machine-written text, styled as a suggestion until the artist edits it."""
+        self._suggesting = True
+        try:
+            self.setPlainText(text)
+        finally:
+            self._suggesting = False
+        set_state(self, "suggested", bool(text))
+
+    def _edited(self) -> None:
+        if not self._suggesting:
+            set_state(self, "suggested", False)
 
     def text(self) -> str:
         return " ".join(self.toPlainText().split())
@@ -99,28 +120,37 @@ class AnalysisPanel(QWidget):
         self.analyse_button.setToolTip("Describe the image (runs by itself when an image arrives)")
         self.analyse_button.clicked.connect(self.analyse_requested)
         self.analyse_button.setEnabled(False)
-        self.status = label("Drop an image to analyse it", "hint", wrap=True)
+        self.status = label(NO_IMAGE, "hint", wrap=True)
         row.addWidget(self.analyse_button)
         row.addWidget(self.status, 1)
         return row
 
     def set_busy(self) -> None:
         self.analyse_button.setEnabled(False)
-        self.status.setText("Analysing…")
+        self.status.setText("Analyzing…")
 
     def set_ready(self, ready: bool) -> None:
         self.analyse_button.setEnabled(ready)
+        if ready and self.status.text() == NO_IMAGE:
+            self.status.setText("Analyze describes the image")
 
-    def set_analysis(self, analysis: ImageAnalysis, source: str, notice: str = "") -> None:
-        """Fill every field; the action only when the artist has not typed one.
+    def show_status(self, text: str) -> None:
+        self.status.setText(text)
+
+    def set_analysis(
+        self, analysis: ImageAnalysis, source: str, notice: str = "", new_image: bool = False
+    ) -> None:
+        """Suggest every field the artist has not written (all of them for a new image,
+        which they describe); the action too, if empty.
 
         ``notice`` says why the offline analysis stood in for OpenAI, if it did."""
         for key, box in self.fields.items():
-            box.setPlainText(getattr(analysis, key))
-        if not self.action.text() and analysis.action_direction:
-            self.action.setPlainText(analysis.action_direction)
-        filled = notice or f"Filled by {SOURCE_NAMES.get(source, source)}"
-        self.status.setText(f"{filled} · edit freely")
+            if new_image or box.suggested or not box.text():
+                box.suggest(getattr(analysis, key))
+        if analysis.action_direction and (self.action.suggested or not self.action.text()):
+            self.action.suggest(analysis.action_direction)
+        filled = notice or f"Suggested by {SOURCE_NAMES.get(source, source)}"
+        self.status.setText(f"{filled} · grey text is a suggestion until you edit it")
         self.analyse_button.setEnabled(True)
 
     def set_failed(self, message: str) -> None:

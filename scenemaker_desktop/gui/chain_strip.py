@@ -69,6 +69,11 @@ class ChainTile(QToolButton):
         self.show_pending(state or "waiting")
 
     @property
+    def state(self) -> str:
+        """What the placeholder says ("waiting", "queued", "rendering 40 %"…); "" when ready."""
+        return self._state
+
+    @property
     def ready(self) -> bool:
         return self.video is not None
 
@@ -180,8 +185,8 @@ class ChainStrip(QScrollArea):
         """Chain ``index`` is being made: in the service's queue, or ``fraction`` rendered."""
         if queued:
             self.set_pending(index, "queued")
-        elif fraction is None or fraction <= 0:
-            self.set_pending(index, "starting…")
+        elif fraction is None or fraction < 0.01:
+            self.set_pending(index, "rendering…")
         else:
             self.set_pending(index, f"rendering {int(fraction * 100)} %")
 

@@ -14,7 +14,8 @@ from PySide6.QtWidgets import QCheckBox, QMessageBox, QWidget
 
 from scenemaker_desktop.engine.sessions.charges import cost_breakdown
 from scenemaker_desktop.engine.sessions.model import ChainStatus, Session
-from scenemaker_desktop.gui.session_text import plural, short, usd
+from scenemaker_desktop.gui.session_text import plural, usd
+from scenemaker_desktop.gui.widgets import short
 
 DONT_ASK = "Don't ask again (Settings can turn this back on)"
 
@@ -46,10 +47,12 @@ def ask(parent: QWidget, question: SpendQuestion) -> Answer:
     keep = box.addButton(question.keep, QMessageBox.ButtonRole.RejectRole)
     box.setDefaultButton(keep)
     box.setEscapeButton(keep)
-    box.setCheckBox(QCheckBox(DONT_ASK))
+    # Parented to the box: an orphan's Python wrapper would delete it under the box.
+    dont_ask = QCheckBox(DONT_ASK, box)
+    box.setCheckBox(dont_ask)
     box.exec()
     went_ahead = box.clickedButton() is proceed
-    return Answer(went_ahead, went_ahead and box.checkBox().isChecked())
+    return Answer(went_ahead, went_ahead and dont_ask.isChecked())
 
 
 def cancel_question(title: str, model_name: str, spent_usd: float) -> SpendQuestion:

@@ -6,7 +6,15 @@ from pathlib import Path
 
 from PySide6.QtCore import QMimeData, QSize, Qt, QUrl, Signal
 from PySide6.QtGui import QDragEnterEvent, QDragLeaveEvent, QDropEvent, QImage, QMouseEvent
-from PySide6.QtWidgets import QFileDialog, QFrame, QLabel, QStackedLayout, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QFrame,
+    QLabel,
+    QPushButton,
+    QStackedLayout,
+    QVBoxLayout,
+    QWidget,
+)
 
 from scenemaker_desktop.gui.images import InputPreview
 from scenemaker_desktop.gui.theme import icon, on_theme_change
@@ -32,6 +40,8 @@ class DropZone(QFrame):
 
     file_chosen = Signal(Path)
     image_pasted = Signal(QImage)
+    downscale_requested = Signal()
+    """The artist accepted the offer to use a smaller copy of a refused image."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -40,6 +50,7 @@ class DropZone(QFrame):
         self.setCursor(Qt.CursorShape.PointingHandCursor)
         self.setMinimumHeight(220)
         self.path: Path | None = None
+        self.name = ""
         self._build()
 
     def _build(self) -> None:
@@ -56,8 +67,13 @@ class DropZone(QFrame):
         self.message = label("", "error", wrap=True)
         self.message.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.message.hide()
+        self.downscale_button = QPushButton("Use a downscaled copy")
+        self.downscale_button.setToolTip("Your file stays as it is; SceneMaker works on a copy")
+        self.downscale_button.clicked.connect(self.downscale_requested)
+        self.downscale_button.hide()
         outer.addWidget(self.caption)
         outer.addWidget(self.message)
+        outer.addWidget(self.downscale_button, 0, Qt.AlignmentFlag.AlignHCenter)
 
     def _empty_page(self) -> QWidget:
         page = QWidget(self)
@@ -79,29 +95,33 @@ class DropZone(QFrame):
 
     # -- what the window tells it ------------------------------------------------------
 
-    def show_loading(self, path: Path) -> None:
-        self.caption.setText(f"Checking {path.name}…")
+    def show_loading(self, name: str) -> None:
+        self.caption.setText(f"Checking {name}…")
         self.message.hide()
+        self.downscale_button.hide()
 
-    def show_preview(self, preview: InputPreview) -> None:
-        self.path = preview.path
+    def show_preview(self, preview: InputPreview, name: str = "") -> None:
+        """Show the checked image; ``name`` stands for the file name of a session's copy."""
+        self.path, self.name = preview.path, name or preview.path.name
         self.view.set_image(preview.image)
         self._stack.setCurrentIndex(1)
-        self.caption.setText(
-            f"{preview.path.name} · {preview.width}×{preview.height} · {preview.format}"
-        )
+        self.caption.setText(f"{self.name} · {preview.width}×{preview.height} · {preview.format}")
         self.message.hide()
+        self.downscale_button.hide()
         set_state(self, "loaded", True)
         set_state(self, "invalid", False)
 
-    def show_error(self, message: str) -> None:
-        """A refused file: say why, keep the image that was already there (if any)."""
+    def show_error(self, message: str, offer_downscale: bool = False) -> None:
+        """A refused file: say why, keep the image that was already there (if any).
+
+        ``offer_downscale``: the file only has too many pixels; offer a smaller copy."""
         self.message.setText(message)
         self.message.show()
+        self.downscale_button.setVisible(offer_downscale)
         if self.path is None:
             self.caption.setText("")
         else:
-            self.caption.setText(f"Still using {self.path.name}")
+            self.caption.setText(f"Still using {self.name}")
         set_state(self, "invalid", True)
 
     def clear(self) -> None:

@@ -377,6 +377,8 @@ class MainWindow(QMainWindow):
         self.shutdown_clean = self.queue.shutdown(SHUTDOWN_WAIT_MS)
         self.studio_page.preview.player.stop()
         self.tasks.wait(2000)
+        if self.shutdown_clean:  # else a session may still be copying its input from there
+            self.studio_page.remove_scratch()
 
     def _save_settings(self) -> None:
         if not self.is_attached:

@@ -32,6 +32,12 @@ COMPACT_WIDTH = 350
 """Narrower than this, captions go above their controls so nothing is cut off."""
 
 
+def model_choice_text(spec: ModelSpec) -> str:
+    """How a model reads in the picker: its name and what a clip costs at its defaults."""
+    per_clip = spec.clip_cost(spec.defaults())
+    return f"{spec.display_name} · {f'${per_clip:.2f} a clip' if per_clip else 'free'}"
+
+
 class ModelPanel(QFrame):
     """Emits ``changed`` on any edit and ``generate_requested`` on Generate."""
 
@@ -68,7 +74,7 @@ class ModelPanel(QFrame):
         self.model_box = QComboBox()
         self.model_box.setObjectName("modelPicker")
         for spec in MODELS:
-            self.model_box.addItem(spec.display_name, spec.id)
+            self.model_box.addItem(model_choice_text(spec), spec.id)
         self.summary = label("", "hint", wrap=True)
         self.key_note = label("", "error", wrap=True)
         self.key_note.hide()

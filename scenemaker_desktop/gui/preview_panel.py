@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
     QHBoxLayout,
+    QMenu,
     QPushButton,
     QScrollArea,
     QToolButton,
@@ -28,6 +29,7 @@ from scenemaker_desktop.gui.session_text import (
     CHAIN_WORDS,
     cost_explained,
     describe_params,
+    export_name,
     session_summary,
 )
 from scenemaker_desktop.gui.theme import bind_icon
@@ -63,7 +65,8 @@ def load_session_view(engine: Engine, session_id: str) -> SessionView:
 
 class PreviewPanel(QFrame):
     open_folder_requested = Signal(Path)
-    export_requested = Signal(Path)
+    export_requested = Signal(Path, str)
+    """(video, the file name to offer)"""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -106,10 +109,17 @@ class PreviewPanel(QFrame):
         self.open_button.setToolTip("Show the session's folder in your file manager")
         bind_icon(self.open_button, "folder")
         self.open_button.clicked.connect(self._open_folder)
-        self.export_button = QPushButton("Export…")
+        self.export_button = QToolButton()
+        self.export_button.setObjectName("export")
+        self.export_button.setText("Export…")
+        self.export_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.export_button.setPopupMode(QToolButton.ToolButtonPopupMode.MenuButtonPopup)
         bind_icon(self.export_button, "export")
-        self.export_button.setToolTip("Save a copy of the final video, or of one clip")
-        self.export_button.clicked.connect(self._export)
+        self.export_button.setToolTip("Save a copy of the final video; the arrow offers each clip")
+        self.export_button.clicked.connect(self._export_default)
+        self.export_menu = QMenu(self.export_button)
+        self.export_menu.aboutToShow.connect(self._fill_export_menu)
+        self.export_button.setMenu(self.export_menu)
         buttons = QHBoxLayout()
         buttons.addWidget(self.open_button)
         buttons.addWidget(self.export_button)
@@ -210,7 +220,7 @@ class PreviewPanel(QFrame):
         for chain, image in zip(session.chains, view.chain_images, strict=False):
             if chain.status is ChainStatus.COMPLETED and chain.video:
                 self.strip.set_chain(chain.index, image, view.folder / chain.video, chain.prompt)
-            elif chain.status is not ChainStatus.PENDING and not self._is_live(session):
+            elif not self._is_live(session):
                 self.strip.set_pending(chain.index, CHAIN_WORDS[chain.status])
         if view.final_video is not None:
             self.strip.set_final(view.final_image or QImage(), view.final_video)
@@ -244,12 +254,37 @@ class PreviewPanel(QFrame):
 
     def _update_buttons(self) -> None:
         self.open_button.setEnabled(self.folder is not None)
-        self.export_button.setEnabled(self.player.source is not None)
+        self.export_button.setEnabled(bool(self._exportable()))
 
     def _open_folder(self) -> None:
         if self.folder is not None:
             self.open_folder_requested.emit(self.folder)
 
-    def _export(self) -> None:
-        if self.player.source is not None:
-            self.export_requested.emit(self.player.source)
+    def _exportable(self) -> list[tuple[str, Path, int | None]]:
+        """(menu text, video, chain index) for the final video first, then every clip."""
+        choices = []
+        final = self.strip.final
+        if final is not None and final.video is not None:
+            choices.append(("Final video", final.video, None))
+        for tile in self.strip.tiles:
+            if tile.video is not None:
+                choices.append((f"Clip of chain {tile.index + 1}", tile.video, tile.index))
+        return choices
+
+    def _fill_export_menu(self) -> None:
+        self.export_menu.clear()
+        for text, video, chain in self._exportable():
+            action = self.export_menu.addAction(text)
+            action.triggered.connect(lambda _=False, v=video, c=chain: self._export(v, c))
+
+    def _export_default(self) -> None:
+        """The final video when there is one, else the clip playing, else the first clip."""
+        choices = self._exportable()
+        playing = [c for c in choices if c[1] == self.player.source]
+        first = next(iter(c for c in choices if c[2] is None), None)
+        chosen = first or (playing or choices or [None])[0]
+        if chosen is not None:
+            self._export(chosen[1], chosen[2])
+
+    def _export(self, video: Path, chain: int | None) -> None:
+        self.export_requested.emit(video, export_name(self.title.full_text(), chain))

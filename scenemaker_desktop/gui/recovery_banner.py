@@ -20,9 +20,9 @@ from PySide6.QtWidgets import (
 )
 
 from scenemaker_desktop.engine.sessions.model import Session
-from scenemaker_desktop.gui.session_text import short, usd
+from scenemaker_desktop.gui.session_text import usd
 from scenemaker_desktop.gui.theme import bind_icon
-from scenemaker_desktop.gui.widgets import label
+from scenemaker_desktop.gui.widgets import label, short
 
 
 class RecoveryBanner(QFrame):

@@ -27,9 +27,21 @@ from scenemaker_desktop.engine.facade import Engine
 from scenemaker_desktop.engine.sessions.model import Session
 from scenemaker_desktop.engine.sessions.store import SessionListing
 from scenemaker_desktop.gui.images import load_thumbnail
-from scenemaker_desktop.gui.preview_panel import describe_params
+from scenemaker_desktop.gui.session_text import (
+    cost_explained,
+    describe_params,
+    session_summary,
+)
 from scenemaker_desktop.gui.theme import bind_icon
-from scenemaker_desktop.gui.widgets import MARGIN, Chip, ImageView, card, cover_pixmap, label
+from scenemaker_desktop.gui.widgets import (
+    MARGIN,
+    Chip,
+    ImageView,
+    card,
+    cover_pixmap,
+    label,
+    short,
+)
 
 THUMB = QSize(96, 54)
 COLUMNS = ("Session", "Created", "Model", "Chains", "Status", "Cost")
@@ -181,11 +193,12 @@ class SessionBrowser(QWidget):
         self.table.clear()
         for row in rows:
             self.table.addTopLevelItem(self._item(row))
-        self.count.setText(f"{len(rows)} session{'s' if len(rows) != 1 else ''}")
         self.table.setVisible(bool(rows))
         self.empty.setVisible(not rows)
         self._filter(self.search.text())
         self.select(keep) if keep in self.rows else self._select_first()
+        if self.selected() is None:
+            self._select_first()
 
     def _item(self, row: SessionRow) -> QTreeWidgetItem:
         listing, session = row.listing, row.listing.session
@@ -213,42 +226,61 @@ class SessionBrowser(QWidget):
         return item
 
     def _filter(self, text: str) -> None:
+        """Hide the rows that do not match; selection, details and count follow."""
         needle = text.strip().lower()
-        for index in range(self.table.topLevelItemCount()):
-            item = self.table.topLevelItem(index)
+        for item in self._items():
             haystack = " ".join(item.text(c) for c in range(len(COLUMNS))).lower()
             item.setHidden(bool(needle) and needle not in haystack)
+        shown = [item for item in self._items() if not item.isHidden()]
+        total = len(self.rows)
+        count = f"{len(shown)} of {total}" if needle else str(total)
+        self.count.setText(f"{count} session{'s' if total != 1 else ''}")
+        current = self.table.currentItem()
+        if shown and (current is None or current.isHidden() or not current.isSelected()):
+            self.table.setCurrentItem(shown[0])
+        if not shown:
+            self.table.clearSelection()
+            self._show_details(None, f"No session matches “{text.strip()}”" if needle else None)
+
+    def _items(self) -> list[QTreeWidgetItem]:
+        return [self.table.topLevelItem(i) for i in range(self.table.topLevelItemCount())]
 
     def _select_first(self) -> None:
-        if self.table.topLevelItemCount():
-            self.table.setCurrentItem(self.table.topLevelItem(0))
+        shown = [item for item in self._items() if not item.isHidden()]
+        if shown:
+            self.table.setCurrentItem(shown[0])
         else:
             self._show_details(None)
 
     def select(self, session_id: str) -> None:
-        for index in range(self.table.topLevelItemCount()):
-            item = self.table.topLevelItem(index)
-            if item.data(0, Qt.ItemDataRole.UserRole) == session_id:
+        for item in self._items():
+            if item.data(0, Qt.ItemDataRole.UserRole) == session_id and not item.isHidden():
                 self.table.setCurrentItem(item)
                 return
 
     def selected_id(self) -> str | None:
+        """The session whose details are shown (never one the filter hides)."""
         item = self.table.currentItem()
-        return None if item is None else item.data(0, Qt.ItemDataRole.UserRole)
+        if item is None or item.isHidden():
+            return None
+        return item.data(0, Qt.ItemDataRole.UserRole)
 
     def selected(self) -> SessionRow | None:
         session_id = self.selected_id()
         return self.rows.get(session_id) if session_id else None
 
-    def _show_details(self, row: SessionRow | None) -> None:
+    def _show_details(self, row: SessionRow | None, nothing: str | None = None) -> None:
+        """``row``'s details; with none, ``nothing`` says why (e.g. the filter hides all)."""
         session = row.listing.session if row else None
         self.preview.set_image(row.thumbnail if row else None)
-        self.detail_title.setText(_title(row))
+        self.detail_title.setText(_title(row) if row or not nothing else nothing)
         self.detail_chip.setVisible(row is not None)
         if row is not None:
             self.detail_chip.show_state(row.listing.status, row.listing.status.capitalize())
         self.detail_meta.setText(_meta(session))
-        self.detail_params.setText(describe_params(session.request) if session else "")
+        self.detail_params.setText(
+            f"{describe_params(session.request)}\n\n{cost_explained(session)}" if session else ""
+        )
         error = (session.error if session else None) or (row.listing.damaged_reason if row else "")
         self.detail_error.setText(error or "")
         self.detail_error.setVisible(bool(error))
@@ -282,18 +314,25 @@ class SessionBrowser(QWidget):
 
     def _delete(self) -> None:
         row = self.selected()
-        if row is None:
-            return
-        answer = QMessageBox.question(
-            self,
-            "Delete session?",
-            f"Delete session {row.listing.id} and every file in its folder?\n"
-            "This cannot be undone.",
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
-            QMessageBox.StandardButton.Cancel,
-        )
-        if answer == QMessageBox.StandardButton.Yes:
+        if row is not None and confirm_delete(self, _title(row)):
             self.delete_requested.emit(row.listing.id)
+
+
+def confirm_delete(parent: QWidget, title: str) -> bool:
+    box = QMessageBox(parent)
+    box.setObjectName("deleteQuestion")
+    box.setIcon(QMessageBox.Icon.Warning)
+    box.setWindowTitle("Delete session?")
+    box.setText(f"Delete “{short(title)}”?")
+    box.setInformativeText(
+        "Its clips, final video and every other file in its folder go. This cannot be undone."
+    )
+    delete = box.addButton("Delete", QMessageBox.ButtonRole.DestructiveRole)
+    keep = box.addButton("Cancel", QMessageBox.ButtonRole.RejectRole)
+    box.setDefaultButton(keep)
+    box.setEscapeButton(keep)
+    box.exec()
+    return box.clickedButton() is delete
 
 
 def _title(row: SessionRow | None) -> str:
@@ -306,8 +345,4 @@ def _title(row: SessionRow | None) -> str:
 def _meta(session: Session | None) -> str:
     if session is None:
         return ""
-    return (
-        f"{session.request.spec.display_name} · "
-        f"{session.completed_chains}/{len(session.chains)} chains"
-        f" · ${session.cost_usd:.2f}\nCreated {created_text(session)} · {session.id}"
-    )
+    return f"{session_summary(session)}\nCreated {created_text(session)} · {session.id}"

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject
 
+from scenemaker_desktop.gui.widgets import short
 from scenemaker_desktop.gui.worker import user_message
 
 if TYPE_CHECKING:
@@ -164,7 +165,7 @@ class SessionController(QObject):
         status = job.status.value
         detail = job.error if status == "failed" and job.error else job.subtitle
         self.window.notifier.notify(
-            f"“{_short(job.title)}” {_VERBS.get(status, 'stopped')}", detail
+            f"“{short(job.title, 48)}” {_VERBS.get(status, 'stopped')}", detail
         )
         if job is self.page.preview.job and job.session_id:
             self._show_session_view(job.session_id, autoplay=status == "completed")
@@ -237,29 +238,52 @@ class SessionController(QObject):
         )
 
     def reveal(self, folder: Path) -> None:
+        """Show ``folder`` in the file manager; say so, with the path to copy, if none opens."""
         from PySide6.QtCore import QUrl
         from PySide6.QtGui import QDesktopServices
 
-        QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder)))
+        if not QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder))):
+            self._no_file_manager(folder)
 
-    def export(self, video: Path) -> None:
+    def _no_file_manager(self, folder: Path) -> None:
+        from PySide6.QtWidgets import QApplication, QMessageBox
+
+        box = QMessageBox(self.window)
+        box.setObjectName("noFileManager")
+        box.setIcon(QMessageBox.Icon.Information)
+        box.setWindowTitle("No file manager")
+        box.setText("This system has no file manager to open the folder with.")
+        box.setInformativeText(f"The session is in:\n{folder}")
+        copy = box.addButton("Copy path", QMessageBox.ButtonRole.AcceptRole)
+        box.addButton(QMessageBox.StandardButton.Close)
+        box.setDefaultButton(copy)
+        box.exec()
+        if box.clickedButton() is copy:
+            QApplication.clipboard().setText(str(folder))
+            self._say(f"Copied {folder}")
+
+    def export(self, video: Path, name: str) -> None:
+        """Copy ``video`` where the artist chooses, starting in the folder used last time."""
         from PySide6.QtWidgets import QFileDialog
 
-        from scenemaker_desktop.engine.runner import CHAINS_DIR
-
-        session_folder = video.parent.parent if video.parent.name == CHAINS_DIR else video.parent
-        default = str(Path.home() / f"{session_folder.name}-{video.name}")
+        settings = self.window.settings
+        folder = Path(settings.export_dir) if settings.export_dir else Path.home()
+        if not folder.is_dir():
+            folder = Path.home()
         target, _ = QFileDialog.getSaveFileName(
-            self.window, "Export video", default, "MP4 video (*.mp4)"
+            self.window, "Export video", str(folder / name), "MP4 video (*.mp4)"
         )
         if not target:
             return
+        settings.export_dir = str(Path(target).parent)
+        engine = self.engine
+
+        def work() -> None:
+            shutil.copyfile(video, target)
+            engine.apply_settings(settings)
+
         self.tasks.submit(
-            lambda: shutil.copyfile(video, target),
+            work,
             lambda _: self._say(f"Exported to {target}"),
-            lambda error: self._say(f"Export failed: {error}"),
+            lambda error: self._say(f"Export failed: {user_message(error)}"),
         )
-
-
-def _short(text: str, limit: int = 48) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -6,6 +6,7 @@ session is described the same way wherever it appears.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from scenemaker_desktop.engine.catalog import (
@@ -16,10 +17,11 @@ from scenemaker_desktop.engine.catalog import (
     estimate_cost,
     film_seconds,
 )
-from scenemaker_desktop.engine.sessions.charges import CostBreakdown, cost_breakdown
+from scenemaker_desktop.engine.sessions.charges import ChainCost, CostBreakdown, cost_breakdown
 from scenemaker_desktop.engine.sessions.model import ChainStatus, Session, SessionStatus
 from scenemaker_desktop.gui.widgets import pretty_choice
 
+MAX_NAME_CHARS = 60
 CHAIN_WORDS = {
     ChainStatus.COMPLETED: "done",
     ChainStatus.CANCELLED: "cancelled",
@@ -34,8 +36,13 @@ def plural(count: int, word: str) -> str:
     return f"{count} {word}{'' if count == 1 else 's'}"
 
 
-def short(text: str, limit: int = 60) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+def export_name(action: str, chain_index: int | None = None) -> str:
+    """A file name from the action: "the-beam-sweeps-the-bay.mp4", "…-chain-2.mp4"."""
+    words = re.findall(r"[^\W_]+", action.lower())
+    stem = "-".join(words)[:MAX_NAME_CHARS].rstrip("-") or "scenemaker"
+    if chain_index is not None:
+        stem += f"-chain-{chain_index + 1}"
+    return f"{stem}.mp4"
 
 
 def usd(amount: float) -> str:
@@ -91,24 +98,28 @@ def session_summary(session: Session) -> str:
 
 
 def chain_costs(breakdown: CostBreakdown) -> str:
-    """Chain by chain: what each is and what it cost, e.g. "1 done $0.15 · 2 cancelled $0.15"."""
-    return " · ".join(
-        f"{chain.index + 1} {CHAIN_WORDS[chain.status]}"
-        + (f" {usd(chain.usd)}" if chain.usd else "")
-        for chain in breakdown.chains
-    )
+    """Chain by chain: what each is and what it cost, e.g. "1 done $0.40 · 2 cancelled $0.40"."""
+    return " · ".join(_chain_cost(chain) for chain in breakdown.chains)
+
+
+def _chain_cost(chain: ChainCost) -> str:
+    text = f"{chain.index + 1} {CHAIN_WORDS[chain.status]}"
+    if chain.usd:
+        text += f" {usd(chain.usd)}"
+    if chain.tries > 1:
+        text += f" ({chain.tries} tries)"
+    return text
 
 
 def cost_explained(session: Session) -> str:
-    """Why the total is what it is, in a sentence or two (empty for free sessions)."""
+    """Why the total is what it is, in a few lines."""
     breakdown = cost_breakdown(session)
     if breakdown.estimate_usd == 0 and not breakdown.spent_usd:
         return "Rendered on this computer: nothing to pay."
     lines = [f"Chains: {chain_costs(breakdown)}"]
     total = f"Spent {usd(breakdown.spent_usd)} (estimate {usd(breakdown.estimate_usd)})"
-    stopped = breakdown.spent_on(ChainStatus.CANCELLED, ChainStatus.FAILED, ChainStatus.RUNNING)
-    if stopped:
-        total += f", of which {usd(stopped)} for clips that did not finish: fal bills them too"
+    if any(chain.tries > 1 or _unfinished(chain) for chain in breakdown.chains):
+        total += ": fal bills every clip it started, cancelled ones too"
     lines.append(total + ".")
     if breakdown.unconfirmed_usd:
         lines.append(f"Perhaps billed, unconfirmed: {usd(breakdown.unconfirmed_usd)}.")
@@ -119,3 +130,7 @@ def cost_explained(session: Session) -> str:
             f"{usd(breakdown.to_finish_usd)}."
         )
     return "\n".join(lines)
+
+
+def _unfinished(chain: ChainCost) -> bool:
+    return chain.usd > 0 and chain.status is not ChainStatus.COMPLETED

@@ -7,6 +7,7 @@ message the moment a combination stops being valid.
 
 from __future__ import annotations
 
+import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,8 +24,9 @@ from scenemaker_desktop.engine.catalog import (
     estimate_cost,
     validate_setup,
 )
-from scenemaker_desktop.engine.errors import ValidationError
+from scenemaker_desktop.engine.errors import ImageTooLargeError, ValidationError
 from scenemaker_desktop.engine.facade import Engine
+from scenemaker_desktop.engine.images import downscale_image
 from scenemaker_desktop.engine.sessions.model import Session
 from scenemaker_desktop.engine.vision.base import ImageAnalysis
 from scenemaker_desktop.engine.vision.service import VisionResult
@@ -106,6 +108,8 @@ class StudioPage(QWidget):
         self.fal_ready: bool | None = None
         self._intake_token = 0
         self._paste_dir: Path | None = None
+        self._too_large: Path | None = None
+        """The image just refused for its pixel count, while a smaller copy is on offer."""
         self.drop_zone = DropZone()
         self.analysis = AnalysisPanel()
         self.preview = PreviewPanel()
@@ -114,6 +118,7 @@ class StudioPage(QWidget):
         self._build()
         self.drop_zone.file_chosen.connect(self.load_image)
         self.drop_zone.image_pasted.connect(self.paste_image)
+        self.drop_zone.downscale_requested.connect(self.use_downscaled_copy)
         self.analysis.analyse_requested.connect(self.analyse)
         self.analysis.changed.connect(self.revalidate)
         self.model.changed.connect(self.revalidate)
@@ -185,42 +190,71 @@ class StudioPage(QWidget):
 
     # -- input -------------------------------------------------------------------------
 
-    def load_image(self, path: Path, analyse: bool = True) -> None:
-        """Check and show ``path`` on a worker; analyse it when it is usable."""
+    def load_image(self, path: Path, analyse: bool = True, name: str = "") -> None:
+        """Check and show ``path`` on a worker; analyse it when it is usable.
+
+        ``name`` is the file name to show when ``path`` is a session's copy (remix)."""
         self._intake_token += 1
         token = self._intake_token
-        self.drop_zone.show_loading(Path(path))
+        self.drop_zone.show_loading(name or Path(path).name)
         self.tasks.submit(
             lambda: load_input_preview(Path(path)),
-            lambda preview: self._image_loaded(token, preview, analyse),
-            lambda error: self._image_refused(token, error),
+            lambda preview: self._image_loaded(token, preview, analyse, name),
+            lambda error: self._image_refused(token, Path(path), error),
         )
 
-    def _image_loaded(self, token: int, preview: InputPreview, analyse: bool) -> None:
+    def _image_loaded(self, token: int, preview: InputPreview, analyse: bool, name: str) -> None:
         if token != self._intake_token:
             return
         self.image = preview.path
-        self.drop_zone.show_preview(preview)
+        self.drop_zone.show_preview(preview, name)
         self.analysis.set_ready(True)
         self.revalidate()
         if analyse:
-            self.analyse()
+            self.analyse(new_image=True)
 
-    def _image_refused(self, token: int, error: BaseException) -> None:
-        if token == self._intake_token:
-            self.drop_zone.show_error(user_message(error))
+    def _image_refused(self, token: int, path: Path, error: BaseException) -> None:
+        if token != self._intake_token:
+            return
+        downscalable = isinstance(error, ImageTooLargeError) and error.downscalable
+        self._too_large = path if downscalable else None
+        self.drop_zone.show_error(user_message(error), offer_downscale=downscalable)
+
+    def use_downscaled_copy(self) -> None:
+        """Load a smaller copy of the image just refused for its pixel count."""
+        source = self._too_large
+        if source is None:
+            return
+        self._too_large = None
+        folder = self._scratch_folder()
+        self.drop_zone.show_loading(f"a smaller copy of {source.name}")
+        self.tasks.submit(
+            lambda: downscale_image(source, folder),
+            lambda copy: self.load_image(copy, name=f"{source.name} (downscaled)"),
+            lambda error: self.drop_zone.show_error(user_message(error)),
+        )
+
+    def _scratch_folder(self) -> Path:
+        """Where pasted images and downscaled copies wait until a session copies them."""
+        if self._paste_dir is None:
+            self._paste_dir = Path(tempfile.mkdtemp(prefix="scenemaker-input-"))
+        return self._paste_dir
+
+    def remove_scratch(self) -> None:
+        """Delete pasted images and downscaled copies (sessions hold their own copies)."""
+        if self._paste_dir is not None:
+            shutil.rmtree(self._paste_dir, ignore_errors=True)
+            self._paste_dir = None
 
     def paste_image(self, image: QImage) -> None:
-        if self._paste_dir is None:
-            self._paste_dir = Path(tempfile.mkdtemp(prefix="scenemaker-paste-"))
-        folder = self._paste_dir
+        folder = self._scratch_folder()
         self.tasks.submit(
             lambda: save_pasted_image(image, folder),
             self.load_image,
             lambda error: self.drop_zone.show_error(user_message(error)),
         )
 
-    def analyse(self) -> None:
+    def analyse(self, new_image: bool = False) -> None:
         if self.image is None:
             return
         image, action, engine = self.image, self.analysis.action_text(), self.engine
@@ -229,7 +263,9 @@ class StudioPage(QWidget):
 
         def done(result: VisionResult[ImageAnalysis]) -> None:
             if token == self._intake_token:
-                self.analysis.set_analysis(result.value, result.source, result.notice)
+                self.analysis.set_analysis(
+                    result.value, result.source, result.notice, new_image=new_image
+                )
 
         # Choosing the analyser reads the keyring, so that happens on the worker too.
         self.tasks.submit(
@@ -280,4 +316,5 @@ class StudioPage(QWidget):
         self.model.load(request.model, {**request.params, **request.session_values()})
         analysis = {**session.analysis, **request.analysis}
         self.analysis.set_values(request.action, analysis)
-        self.load_image(folder / session.input_image, analyse=False)
+        self.analysis.show_status("From the remixed session · Analyze describes the image anew")
+        self.load_image(folder / session.input_image, analyse=False, name=session.source_name)

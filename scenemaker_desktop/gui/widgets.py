@@ -67,6 +67,9 @@ class ElidedLabel(QLabel):
         self.setToolTip(text)
         self._elide()
 
+    def full_text(self) -> str:
+        return self._full
+
     def resizeEvent(self, event: object) -> None:
         super().resizeEvent(event)
         self._elide()
@@ -147,6 +150,11 @@ def pretty_choice(value: str) -> str:
     if text and text[0].isalpha():
         return text[0].upper() + text[1:]
     return text
+
+
+def short(text: str, limit: int = 60) -> str:
+    """``text`` cut to ``limit`` characters with "…" (for titles inside sentences)."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def fmt_seconds(seconds: float | None) -> str:

@@ -67,13 +67,32 @@ def themed(qapp):
     return qapp
 
 
+def _close_without_asking(window) -> None:
+    if window.settings is not None:
+        window.settings.confirm_spending = False
+
+
 @pytest.fixture
-def window(qtbot, themed, engine) -> Iterator:
+def dialogs() -> Iterator:
+    """Message boxes answered as queued; any other box is escaped and fails the test."""
+    from tests.gui.helpers import Dialogs
+
+    answers = Dialogs()
+    answers.start()
+    yield answers
+    answers.stop()
+    assert not answers.unexpected, f"unexpected dialogs: {answers.unexpected}"
+
+
+@pytest.fixture
+def window(qtbot, themed, engine, dialogs) -> Iterator:
     """The real main window, shown; closing it at the end stops its jobs."""
     from scenemaker_desktop.gui.main_window import MainWindow
 
     win = MainWindow(engine)
-    qtbot.addWidget(win)
+    # pytest-qt closes the window first when a test fails; a paid job it left running
+    # must not make that close ask (and wait) for an answer.
+    qtbot.addWidget(win, before_close_func=_close_without_asking)
     win.resize(1400, 900)
     win.show()
     qtbot.waitExposed(win)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+from PySide6.QtCore import QMimeData, QPointF, Qt, QTimer, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from tests.sessions_support import SLOW_LOCAL, TINY_LOCAL, stored_session
 
@@ -58,3 +59,56 @@ def fill_form(
 
 def jobs(window) -> list:
     return list(window.queue.jobs)
+
+
+@dataclass
+class SeenDialog:
+    title: str
+    text: str
+    details: str
+    buttons: list[str]
+    clicked: str
+
+
+@dataclass
+class Dialogs:
+    """Answers message boxes as a user would: reads each one and clicks a button.
+
+    Queue answers with ``answer``; a box that opens with no answer queued is
+    escaped (so the test cannot hang) and counts as unexpected."""
+
+    seen: list[SeenDialog] = field(default_factory=list)
+    unexpected: list[SeenDialog] = field(default_factory=list)
+    _answers: list[tuple[str, bool]] = field(default_factory=list)
+    _timer: QTimer | None = None
+
+    def start(self) -> None:
+        self._timer = QTimer()
+        self._timer.setInterval(20)
+        self._timer.timeout.connect(self._look)
+        self._timer.start()
+
+    def stop(self) -> None:
+        if self._timer is not None:
+            self._timer.stop()
+
+    def answer(self, button: str, dont_ask_again: bool = False) -> None:
+        self._answers.append((button, dont_ask_again))
+
+    def _look(self) -> None:
+        box = QApplication.activeModalWidget()
+        if not isinstance(box, QMessageBox) or box.property("answered"):
+            return
+        box.setProperty("answered", True)
+        texts = [b.text().replace("&", "") for b in box.buttons()]
+        if not self._answers:
+            box.escapeButton().click() if box.escapeButton() else box.reject()
+            self.unexpected.append(SeenDialog(box.windowTitle(), box.text(), "", texts, ""))
+            return
+        wanted, tick = self._answers.pop(0)
+        if tick and box.checkBox() is not None:
+            box.checkBox().setChecked(True)
+        seen = SeenDialog(box.windowTitle(), box.text(), box.informativeText(), texts, wanted)
+        self.seen.append(seen)
+        button = next(b for b in box.buttons() if b.text().replace("&", "") == wanted)
+        button.click()

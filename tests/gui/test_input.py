@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from PIL import Image
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor, QImage
+from PySide6.QtGui import QColor, QImage, QTextCursor
 from PySide6.QtWidgets import QApplication
 
+from tests.engine.test_images import crafted_png
 from tests.gui.helpers import WAIT_MS, drop_files, load_input
 
 
@@ -83,3 +85,58 @@ def test_analyze_keeps_the_action_the_artist_typed(qtbot, window, sample_image):
     load_input(qtbot, window, sample_image)
 
     assert page.analysis.action_text() == "she turns and walks into the fog"
+
+
+def test_a_too_large_painting_can_be_used_as_a_downscaled_copy(qtbot, window, tmp_path):
+    painting = tmp_path / "painting.png"
+    Image.new("L", (10_000, 6_000), 90).save(painting)  # 60 MP, solid: quick to write
+    page, zone = window.studio_page, window.studio_page.drop_zone
+
+    drop_files(zone, painting)
+    qtbot.waitUntil(lambda: zone.message.isVisible(), timeout=WAIT_MS)
+    assert "60.0 megapixels, at most 50; it can be downscaled" in zone.message.text()
+    assert zone.downscale_button.isVisible() and page.image is None
+
+    qtbot.mouseClick(zone.downscale_button, Qt.MouseButton.LeftButton)
+
+    qtbot.waitUntil(lambda: page.image is not None, timeout=WAIT_MS)
+    assert page.image != painting and painting.is_file()  # a copy; the original untouched
+    assert zone.caption.full_text().startswith("painting.png (downscaled) · 8944×5367")
+    assert not zone.downscale_button.isVisible() and not zone.message.isVisible()
+
+
+def test_a_decompression_bomb_is_refused_with_no_offer(qtbot, window, tmp_path):
+    bomb = crafted_png(tmp_path / "bomb.png", 20_000, 15_000)  # the header claims 300 MP
+    zone = window.studio_page.drop_zone
+
+    drop_files(zone, bomb)
+
+    qtbot.waitUntil(lambda: zone.message.isVisible(), timeout=WAIT_MS)
+    assert zone.message.text() == "bomb.png is too large: 300.0 megapixels, at most 50"
+    assert not zone.downscale_button.isVisible()
+
+
+def test_machine_written_fields_read_as_suggestions_until_edited(qtbot, window, sample_image):
+    page = window.studio_page
+    load_input(qtbot, window, sample_image)
+    theme, action = page.analysis.fields["theme"], page.analysis.action
+
+    assert theme.suggested and theme.property("suggested") is True
+    assert action.suggested and action.text()  # the analysis' action idea, marked as such
+    assert "suggestion" in page.analysis.status.text()
+
+    suggestion = theme.text()
+    theme.moveCursor(QTextCursor.MoveOperation.End)  # the artist clicks after the text
+    qtbot.keyClicks(theme, " at dusk")
+    assert not theme.suggested
+    qtbot.mouseClick(page.analysis.analyse_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: page.analysis.analyse_button.isEnabled(), timeout=WAIT_MS)
+    assert theme.text() == f"{suggestion} at dusk"  # Analyze again keeps the artist's words
+
+
+def test_no_hint_asks_for_an_image_once_one_is_loaded(qtbot, window, sample_image):
+    page = window.studio_page
+    assert page.analysis.status.text() == "Add an image to analyze it"
+    assert page.preview.meta.text() == "Describe the action for your image and press Generate."
+    load_input(qtbot, window, sample_image)
+    assert "Add an image" not in page.analysis.status.text()

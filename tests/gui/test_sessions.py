@@ -6,11 +6,13 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QDesktopServices
-from PySide6.QtWidgets import QFileDialog, QMessageBox, QPushButton
+from PySide6.QtWidgets import QApplication, QFileDialog, QPushButton
 
+from scenemaker_desktop.engine.catalog import build_request
 from scenemaker_desktop.engine.sessions.model import SessionStatus
 from scenemaker_desktop.engine.sessions.store import SessionStore
-from tests.gui.helpers import WAIT_MS, stored_session
+from tests.conftest import SAMPLE_IMAGE
+from tests.gui.helpers import TINY_LOCAL, WAIT_MS, stored_session
 
 
 def _completed_session(engine):
@@ -72,31 +74,29 @@ def test_remix_loads_the_sessions_parameters_into_the_form(qtbot, window, engine
     )
     assert page.analysis.action_text() == "slow push in toward the sea"
     assert page.analysis.fields["theme"].text()
-    assert page.image.name == "input.png"
+    assert page.image.name == "input.png"  # the session's copy, shown under its own name
+    assert page.drop_zone.caption.full_text().startswith("sample_coast.jpg · 1920×1080")
+    assert "remixed session" in page.analysis.status.text()
 
 
-def test_delete_asks_first_and_removes_the_folder_only_when_confirmed(
-    qtbot, window, engine, monkeypatch
+def test_delete_names_the_action_and_removes_the_folder_only_on_delete(
+    qtbot, window, engine, dialogs
 ):
     session = _completed_session(engine)
     folder = engine.session_folder(session.id)
     browser = _show_sessions(qtbot, window, 1)
-    answers = [QMessageBox.StandardButton.Cancel, QMessageBox.StandardButton.Yes]
-    asked = []
 
-    def answer(*args, **kwargs):
-        asked.append(args[2])
-        return answers.pop(0)
-
-    monkeypatch.setattr(QMessageBox, "question", answer)
-
+    dialogs.answer("Cancel")
     qtbot.mouseClick(browser.buttons["delete"], Qt.MouseButton.LeftButton)
     assert folder.is_dir()
+    dialogs.answer("Delete")
     qtbot.mouseClick(browser.buttons["delete"], Qt.MouseButton.LeftButton)
 
     qtbot.waitUntil(lambda: browser.table.topLevelItemCount() == 0, timeout=WAIT_MS)
     assert not folder.exists()
-    assert session.id in asked[0]
+    asked = dialogs.seen[0]
+    assert asked.text == f"Delete “{session.request.action}”?"
+    assert sorted(asked.buttons) == ["Cancel", "Delete"]  # their order is the platform's
     assert browser.empty.isVisibleTo(browser)
 
 
@@ -157,19 +157,73 @@ def test_reveal_opens_the_session_folder_in_the_file_manager(qtbot, window, engi
     assert [Path(url.toLocalFile()) for url in opened] == [engine.session_folder(session.id)]
 
 
-def test_export_saves_a_copy_of_the_video_where_the_user_chooses(
+def test_without_a_file_manager_reveal_says_so_and_copies_the_path(
+    qtbot, window, engine, monkeypatch, dialogs
+):
+    session = _completed_session(engine)
+    browser = _show_sessions(qtbot, window, 1)
+    monkeypatch.setattr(QDesktopServices, "openUrl", lambda url: False)  # nothing to launch
+    dialogs.answer("Copy path")
+
+    qtbot.mouseClick(browser.buttons["reveal"], Qt.MouseButton.LeftButton)
+
+    folder = str(engine.session_folder(session.id))
+    assert folder in dialogs.seen[0].details
+    assert QApplication.clipboard().text() == folder
+
+
+def test_export_offers_the_final_video_named_after_the_action_in_the_last_folder(
     qtbot, window, engine, monkeypatch, tmp_path
 ):
     session = _completed_session(engine)
     window.open_session(session.id)
     preview = window.studio_page.preview
     qtbot.waitUntil(lambda: preview.export_button.isEnabled(), timeout=WAIT_MS)
-    target = tmp_path / "exports" / "coast.mp4"
-    target.parent.mkdir()
-    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), ""))
+    exports = tmp_path / "exports"
+    exports.mkdir()
+    offered = []
+
+    def save_as(parent, caption, suggested, filters):
+        offered.append(Path(suggested))
+        return str(exports / Path(suggested).name), ""
+
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", save_as)
 
     qtbot.mouseClick(preview.export_button, Qt.MouseButton.LeftButton)
-
-    qtbot.waitUntil(target.is_file, timeout=WAIT_MS)
+    final_copy = exports / "slow-push-in-toward-the-sea.mp4"
+    qtbot.waitUntil(final_copy.is_file, timeout=WAIT_MS)
+    assert offered[0] == Path.home() / final_copy.name
     final = engine.session_folder(session.id) / "final.mp4"
-    assert target.read_bytes() == final.read_bytes()
+    assert final_copy.read_bytes() == final.read_bytes()
+
+    preview.export_menu.aboutToShow.emit()  # the arrow beside Export… opens this menu
+    choices = [action.text() for action in preview.export_menu.actions()]
+    assert choices == ["Final video", "Clip of chain 1", "Clip of chain 2"]
+    preview.export_menu.actions()[2].trigger()
+    clip_copy = exports / "slow-push-in-toward-the-sea-chain-2.mp4"
+    qtbot.waitUntil(clip_copy.is_file, timeout=WAIT_MS)
+    assert offered[1] == clip_copy  # the folder used last time
+    assert engine.settings.export_dir == str(exports)
+
+
+def test_the_filter_keeps_selection_details_and_count_in_step(qtbot, window, engine):
+    sea = _completed_session(engine)
+    fog = engine.create_session(
+        SAMPLE_IMAGE, build_request("local", "she walks into the fog", 1, TINY_LOCAL)
+    )
+    browser = _show_sessions(qtbot, window, 2)
+    browser.select(sea.id)
+    assert browser.count.text() == "2 sessions"
+
+    qtbot.keyClicks(browser.search, "fog")
+
+    assert browser.count.text() == "1 of 2 sessions"
+    assert browser.selected_id() == fog.id  # the hidden selection moved to what is shown
+    assert browser.detail_title.text() == "she walks into the fog"
+    qtbot.keyClicks(browser.search, "zzz")
+    assert browser.count.text() == "0 of 2 sessions"
+    assert browser.selected_id() is None
+    assert browser.detail_title.text() == "No session matches “fogzzz”"
+    assert not browser.buttons["delete"].isEnabled() and not browser.buttons["open"].isEnabled()
+    browser.search.clear()
+    assert browser.count.text() == "2 sessions" and browser.selected_id() is not None

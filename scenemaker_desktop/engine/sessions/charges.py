@@ -45,6 +45,8 @@ class ChainCost:
     status: ChainStatus
     usd: float
     """What fal charged for this chain so far (a cancelled attempt included)."""
+    tries: int
+    """Submissions fal took for this chain: each is billed, cancelled or not."""
 
 
 @dataclass(frozen=True)
@@ -71,9 +73,16 @@ def cost_breakdown(session: Session) -> CostBreakdown:
     estimate = estimate_cost(session.request)
     unfinished = sum(1 for c in session.chains if c.status is not ChainStatus.COMPLETED)
     return CostBreakdown(
-        chains=tuple(ChainCost(c.index, c.status, c.cost_usd) for c in session.chains),
+        chains=tuple(
+            ChainCost(c.index, c.status, c.cost_usd, _tries(session, c.index))
+            for c in session.chains
+        ),
         spent_usd=round(session.cost_usd, 2),
         unconfirmed_usd=round(sum(c.usd for c in session.cost_log if not c.confirmed), 2),
         to_finish_usd=round(unfinished * estimate.per_clip_usd, 2),
         estimate_usd=estimate.total_usd,
     )
+
+
+def _tries(session: Session, chain_index: int) -> int:
+    return sum(1 for c in session.cost_log if c.chain_index == chain_index and c.confirmed)

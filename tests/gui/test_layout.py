@@ -1,0 +1,95 @@
+"""The window on laptop screens and up: the player keeps its room, nothing spills or is cut."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QAbstractScrollArea, QLabel, QWidget
+
+from scenemaker_desktop.gui.preview_panel import PLAYER_MIN_HEIGHT
+from scenemaker_desktop.gui.widgets import ElidedLabel
+from tests.gui.helpers import WAIT_MS, stored_session
+
+
+def _overflows(root: QWidget) -> list[str]:
+    """Visible widgets that stick out of their parent, and labels cut with no "…"."""
+    problems = []
+    for widget in root.findChildren(QWidget):
+        parent = widget.parentWidget()
+        if not widget.isVisible() or parent is None or widget.isWindow():
+            continue
+        area = parent.parentWidget()
+        if isinstance(area, QAbstractScrollArea) and parent is area.viewport():
+            # Scrolled content may be longer than its view, only never wider when the
+            # view does not scroll sideways (that would cut it off).
+            sideways = area.horizontalScrollBarPolicy() != Qt.ScrollBarPolicy.ScrollBarAlwaysOff
+            if not sideways and widget.width() > parent.width():
+                problems.append(f"{_name(widget)} is wider than its scroll view")
+            continue
+        if not parent.rect().contains(widget.geometry()):
+            problems.append(f"{_name(widget)} {widget.geometry()} outside {_name(parent)}")
+        if _cut_label(widget):
+            problems.append(f"label {widget.text()!r} is cut without an ellipsis")
+    return problems
+
+
+def _cut_label(widget: QWidget) -> bool:
+    if not isinstance(widget, QLabel) or isinstance(widget, ElidedLabel):
+        return False
+    if widget.wordWrap() or not widget.text():
+        return False
+    return widget.sizeHint().width() > widget.width() + 1
+
+
+def _name(widget: QWidget) -> str:
+    return f"{type(widget).__name__}#{widget.objectName() or '?'}"
+
+
+def _show_finished_session(qtbot, window, engine) -> None:
+    session = engine.run_session(stored_session(engine, chains=3).id)
+    window.open_session(session.id)
+    preview = window.studio_page.preview
+    qtbot.waitUntil(lambda: preview.strip.ready_count() == 3, timeout=WAIT_MS)
+
+
+@pytest.mark.parametrize("size", [(1024, 640), (1280, 720)])
+def test_on_a_laptop_screen_the_player_keeps_its_room_and_nothing_spills(
+    qtbot, window, engine, size
+):
+    _show_finished_session(qtbot, window, engine)
+    window.resize(*size)
+    qtbot.waitUntil(lambda: (window.width(), window.height()) == size, timeout=WAIT_MS)
+    qtbot.wait(100)  # let the splitters settle
+
+    page = window.studio_page
+    assert page.preview.player.height() >= PLAYER_MIN_HEIGHT
+    # The side panels gave way first: the video column kept the larger share.
+    widths = page.columns.sizes()
+    assert widths[1] > max(widths[0], widths[2])
+    assert _overflows(window.centralWidget()) == []
+
+
+def test_the_player_takes_the_height_a_larger_window_gives(qtbot, window, engine):
+    _show_finished_session(qtbot, window, engine)
+    heights = []
+    for size in ((1024, 640), (1280, 720), (1920, 1080)):
+        window.resize(*size)
+        qtbot.waitUntil(lambda s=size: (window.width(), window.height()) == s, timeout=WAIT_MS)
+        qtbot.wait(50)
+        heights.append(window.studio_page.preview.player.height())
+    assert heights == sorted(heights) and heights[-1] - heights[0] >= 300
+    # Tall enough: the queue is back at the size it had, the player took the rest.
+    queue_height = window.studio_page.centre.sizes()[1]
+    assert queue_height == 180
+
+
+def test_a_side_panel_dragged_shut_stays_shut_and_the_video_gets_its_width(qtbot, window):
+    columns = window.studio_page.columns
+    before = columns.sizes()
+    columns.moveSplitter(0, 1)  # drag the input column's edge all the way left
+    qtbot.waitUntil(lambda: columns.sizes()[0] == 0, timeout=WAIT_MS)
+    window.resize(1300, 800)
+    qtbot.wait(50)
+
+    assert columns.sizes()[0] == 0
+    assert columns.sizes()[1] > before[1]
