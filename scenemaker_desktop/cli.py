@@ -58,7 +58,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     prompt = commands.add_parser("prompt", help="write the per-chain prompts for an action")
     prompt.add_argument("--action", required=True)
-    prompt.add_argument("--image", help="analyse this image first")
+    prompt.add_argument("--image", help="analyze this image first")
     prompt.add_argument("--chains", type=int, help="how many chains (default: the catalog's)")
     for field in ("theme", "background", "main-subject", "tone-and-color"):
         prompt.add_argument(f"--{field}", default="")

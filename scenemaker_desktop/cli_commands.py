@@ -130,13 +130,13 @@ def _run(engine: Engine, session_id: str, as_json: bool) -> int:
 def cmd_analyze(args: argparse.Namespace) -> int:
     engine = Engine.from_environment()
     with _usable_image(Path(args.image), args.downscale) as image:
-        analysed = engine.analyse(image)
-    if analysed.notice:
-        print(f"note: {analysed.notice}", file=sys.stderr)
+        analyzed = engine.analyze(image)
+    if analyzed.notice:
+        print(f"note: {analyzed.notice}", file=sys.stderr)
     if args.json:
-        print_json({**analysed.value.to_dict(), "source": analysed.source})
+        print_json({**analyzed.value.to_dict(), "source": analyzed.source})
     else:
-        for key, value in analysed.value.to_dict().items():
+        for key, value in analyzed.value.to_dict().items():
             print(f"{key}: {value}")
     return EXIT_OK
 

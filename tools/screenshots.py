@@ -105,7 +105,7 @@ def main() -> int:
     page.analysis.action.setPlainText(ACTION)
     set_form(window, "wan", 3, {"resolution": "720p"})
     page.model.form.advanced_toggle.setChecked(True)
-    shoot(window, "02-analysed-wan")
+    shoot(window, "02-analyzed-wan")
     page.model.form.advanced_toggle.setChecked(False)
 
     set_form(window, "local", 3, {"resolution": "720p", "duration": 4, "fps": 24})

@@ -75,9 +75,9 @@ def analyze_image(
     file: Annotated[UploadFile, File(description="The image (PNG, JPEG, WebP, BMP, TIFF, GIF).")],
 ) -> ImageAnalysisResponse:
     with uploaded_image(file) as image:
-        analysed = ctx.engine.analyse(image)
+        analyzed = ctx.engine.analyze(image)
     return ImageAnalysisResponse(
-        **analysed.value.to_dict(), source=analysed.source, notice=analysed.notice
+        **analyzed.value.to_dict(), source=analyzed.source, notice=analyzed.notice
     )
 
 

@@ -40,13 +40,13 @@ class HealthResponse(BaseModel):
     output_directory_exists: bool = Field(description="The sessions folder exists and is writable.")
     active_sessions: int = Field(description="Sessions this server is running or has queued.")
     ffmpeg: bool = Field(description="ffmpeg was found and runs.")
-    openai_key_configured: bool = Field(description="OpenAI analyses and writes prompts.")
+    openai_key_configured: bool = Field(description="OpenAI analyzes and writes prompts.")
 
 
 class ImageAnalysisResponse(AnalysisAnswer):
     """The five fields (as OpenAI is asked for them), and who filled them."""
 
-    source: str = Field(description='Who analysed the image: "openai" or "offline".')
+    source: str = Field(description='Who analyzed the image: "openai" or "offline".')
     notice: str = Field("", description="Why the offline analysis stood in, when it did.")
 
 

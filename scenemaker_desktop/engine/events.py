@@ -13,7 +13,7 @@ from scenemaker_desktop.engine.sessions.model import SessionStatus
 class Phase(enum.Enum):
     """What a session is doing now; with the chain index it names one step of the run."""
 
-    ANALYSING = "analysing"
+    ANALYZING = "analyzing"
     PROMPTING = "prompting"
     QUEUED = "queued"
     """Waiting in the cloud service's queue."""

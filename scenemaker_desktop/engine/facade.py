@@ -1,9 +1,9 @@
 """The engine's one front door: everything the app, the CLI and the REST server do.
 
 A front makes one ``Engine`` and asks it for everything: start, run (or
-resume), list, show and delete sessions; analyse an image and plan prompts;
+resume), list, show and delete sessions; analyze an image and plan prompts;
 estimate cost; check health and keys; apply settings. How paths, settings,
-keys, the session store, generators and analysers fit together is known here
+keys, the session store, generators and analyzers fit together is known here
 only. Cancelling is the ``CancelToken`` the front hands to ``run_session`` or
 ``run_in_worker``: ``cancel()`` for the user, ``interrupt()`` when closing.
 """
@@ -113,17 +113,17 @@ class Engine:
             return Vision()
         from scenemaker_desktop.engine.vision.openai_client import make_client
         from scenemaker_desktop.engine.vision.openai_vision import (
-            OpenAIAnalyser,
+            OpenAIAnalyzer,
             OpenAIPromptWriter,
         )
 
         client, model = make_client(key), self.settings.openai_model
-        return Vision(OpenAIAnalyser(client, model), OpenAIPromptWriter(client, model))
+        return Vision(OpenAIAnalyzer(client, model), OpenAIPromptWriter(client, model))
 
-    def analyse(self, image: Path, action: str = "") -> VisionResult[ImageAnalysis]:
+    def analyze(self, image: Path, action: str = "") -> VisionResult[ImageAnalysis]:
         """The five analysis fields of ``image`` (checked first, like any input image)."""
         inspect_image(Path(image))
-        return self.vision().analyse(Path(image), action)
+        return self.vision().analyze(Path(image), action)
 
     def plan_prompts(
         self,
@@ -136,8 +136,8 @@ class Engine:
         notices: list[str] = []
         if image is not None:
             inspect_image(Path(image))
-            analysed = vision.analyse(Path(image), request.action)
-            found, notices = analysed.value.to_dict(), _noted(notices, analysed.notice)
+            analyzed = vision.analyze(Path(image), request.action)
+            found, notices = analyzed.value.to_dict(), _noted(notices, analyzed.notice)
         analysis = ImageAnalysis.from_dict(
             {**found, **request.analysis, "action_direction": request.action}
         )

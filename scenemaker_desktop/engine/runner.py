@@ -120,7 +120,7 @@ class _SessionRun:
         session.status, session.error = SessionStatus.RUNNING, None
         self.store.save(session)
         try:
-            self._analyse()
+            self._analyze()
             for chain in session.chains:
                 if chain.status is not ChainStatus.COMPLETED:
                     self._run_chain(chain)
@@ -163,20 +163,20 @@ class _SessionRun:
         )
         self.runner.on_event(event)
 
-    def _analyse(self) -> None:
+    def _analyze(self) -> None:
         if self.session.analysis:
             return
         self.cancel.raise_if_cancelled()
-        self._progress(0.0, "Analysing the image", Step(Phase.ANALYSING))
+        self._progress(0.0, "Analyzing the image", Step(Phase.ANALYZING))
         typed = dict(self.request.analysis)
         image = self.folder / self.session.input_image
-        found = self.services.vision.analyse(image, self.request.action)
+        found = self.services.vision.analyze(image, self.request.action)
         merged = {**found.value.to_dict(), **typed, "action_direction": self.request.action}
         self.session.analysis = merged
         self.session.analysis_source = found.source
         self._notice(found.notice)
         self.store.save(self.session)
-        self._progress(_ANALYSIS_SHARE, "Image analysed", Step(Phase.ANALYSING, fraction=1.0))
+        self._progress(_ANALYSIS_SHARE, "Image analyzed", Step(Phase.ANALYZING, fraction=1.0))
 
     def _notice(self, message: str) -> None:
         """Record and pass on what the user should know (e.g. OpenAI failed, offline took over)."""

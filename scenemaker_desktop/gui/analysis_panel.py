@@ -86,7 +86,7 @@ class TextField(QPlainTextEdit):
 
 
 class AnalysisPanel(QWidget):
-    analyse_requested = Signal()
+    analyze_requested = Signal()
     changed = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -98,7 +98,7 @@ class AnalysisPanel(QWidget):
         self.action.setToolTip("The action direction: what happens over the whole video.")
         layout.addWidget(label("Action", "heading"))
         layout.addWidget(self.action)
-        layout.addLayout(self._analyse_row())
+        layout.addLayout(self._analyze_row())
         self.fields: dict[str, TextField] = {}
         form = QFormLayout()
         form.setSpacing(8)
@@ -112,25 +112,25 @@ class AnalysisPanel(QWidget):
         layout.addLayout(form)
         self.action.textChanged.connect(self.changed)
 
-    def _analyse_row(self) -> QHBoxLayout:
+    def _analyze_row(self) -> QHBoxLayout:
         row = QHBoxLayout()
         row.setSpacing(8)
-        self.analyse_button = QPushButton("Analyze")
-        bind_icon(self.analyse_button, "analyze")
-        self.analyse_button.setToolTip("Describe the image (runs by itself when an image arrives)")
-        self.analyse_button.clicked.connect(self.analyse_requested)
-        self.analyse_button.setEnabled(False)
+        self.analyze_button = QPushButton("Analyze")
+        bind_icon(self.analyze_button, "analyze")
+        self.analyze_button.setToolTip("Describe the image (runs by itself when an image arrives)")
+        self.analyze_button.clicked.connect(self.analyze_requested)
+        self.analyze_button.setEnabled(False)
         self.status = label(NO_IMAGE, "hint", wrap=True)
-        row.addWidget(self.analyse_button)
+        row.addWidget(self.analyze_button)
         row.addWidget(self.status, 1)
         return row
 
     def set_busy(self) -> None:
-        self.analyse_button.setEnabled(False)
+        self.analyze_button.setEnabled(False)
         self.status.setText("Analyzing…")
 
     def set_ready(self, ready: bool) -> None:
-        self.analyse_button.setEnabled(ready)
+        self.analyze_button.setEnabled(ready)
         if ready and self.status.text() == NO_IMAGE:
             self.status.setText("Analyze describes the image")
 
@@ -151,11 +151,11 @@ class AnalysisPanel(QWidget):
             self.action.suggest(analysis.action_direction)
         filled = notice or f"Suggested by {SOURCE_NAMES.get(source, source)}"
         self.status.setText(f"{filled} · grey text is a suggestion until you edit it")
-        self.analyse_button.setEnabled(True)
+        self.analyze_button.setEnabled(True)
 
     def set_failed(self, message: str) -> None:
         self.status.setText(message)
-        self.analyse_button.setEnabled(True)
+        self.analyze_button.setEnabled(True)
 
     def action_text(self) -> str:
         return self.action.text()

@@ -119,7 +119,7 @@ class StudioPage(QWidget):
         self.drop_zone.file_chosen.connect(self.load_image)
         self.drop_zone.image_pasted.connect(self.paste_image)
         self.drop_zone.downscale_requested.connect(self.use_downscaled_copy)
-        self.analysis.analyse_requested.connect(self.analyse)
+        self.analysis.analyze_requested.connect(self.analyze)
         self.analysis.changed.connect(self.revalidate)
         self.model.changed.connect(self.revalidate)
         self.model.generate_requested.connect(self.generate)
@@ -190,8 +190,8 @@ class StudioPage(QWidget):
 
     # -- input -------------------------------------------------------------------------
 
-    def load_image(self, path: Path, analyse: bool = True, name: str = "") -> None:
-        """Check and show ``path`` on a worker; analyse it when it is usable.
+    def load_image(self, path: Path, analyze: bool = True, name: str = "") -> None:
+        """Check and show ``path`` on a worker; analyze it when it is usable.
 
         ``name`` is the file name to show when ``path`` is a session's copy (remix)."""
         self._intake_token += 1
@@ -199,19 +199,19 @@ class StudioPage(QWidget):
         self.drop_zone.show_loading(name or Path(path).name)
         self.tasks.submit(
             lambda: load_input_preview(Path(path)),
-            lambda preview: self._image_loaded(token, preview, analyse, name),
+            lambda preview: self._image_loaded(token, preview, analyze, name),
             lambda error: self._image_refused(token, Path(path), error),
         )
 
-    def _image_loaded(self, token: int, preview: InputPreview, analyse: bool, name: str) -> None:
+    def _image_loaded(self, token: int, preview: InputPreview, analyze: bool, name: str) -> None:
         if token != self._intake_token:
             return
         self.image = preview.path
         self.drop_zone.show_preview(preview, name)
         self.analysis.set_ready(True)
         self.revalidate()
-        if analyse:
-            self.analyse(new_image=True)
+        if analyze:
+            self.analyze(new_image=True)
 
     def _image_refused(self, token: int, path: Path, error: BaseException) -> None:
         if token != self._intake_token:
@@ -254,7 +254,7 @@ class StudioPage(QWidget):
             lambda error: self.drop_zone.show_error(user_message(error)),
         )
 
-    def analyse(self, new_image: bool = False) -> None:
+    def analyze(self, new_image: bool = False) -> None:
         if self.image is None:
             return
         image, action, engine = self.image, self.analysis.action_text(), self.engine
@@ -267,9 +267,9 @@ class StudioPage(QWidget):
                     result.value, result.source, result.notice, new_image=new_image
                 )
 
-        # Choosing the analyser reads the keyring, so that happens on the worker too.
+        # Choosing the analyzer reads the keyring, so that happens on the worker too.
         self.tasks.submit(
-            lambda: engine.analyse(image, action),
+            lambda: engine.analyze(image, action),
             done,
             lambda error: self.analysis.set_failed(user_message(error)),
         )
@@ -317,4 +317,4 @@ class StudioPage(QWidget):
         analysis = {**session.analysis, **request.analysis}
         self.analysis.set_values(request.action, analysis)
         self.analysis.show_status("From the remixed session · Analyze describes the image anew")
-        self.load_image(folder / session.input_image, analyse=False, name=session.source_name)
+        self.load_image(folder / session.input_image, analyze=False, name=session.source_name)

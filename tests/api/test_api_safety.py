@@ -174,13 +174,13 @@ def test_uploads_over_the_cap_are_refused_before_they_are_read(home: Path):
     try:
         with server.client() as client:
             big = _upload(client, b"\x89PNG" + bytes(2 * 1024 * 1024), GOOD)
-            analyse = client.post(
+            analyze = client.post(
                 "/analyze-image", files={"file": ("big.png", bytes(2 * 1024 * 1024), "image/png")}
             )
     finally:
         server.stop()
     assert big.status_code == 413 and "larger than 1 MB" in big.json()["detail"]
-    assert analyse.status_code == 413
+    assert analyze.status_code == 413
     assert _folders(home) == []
 
 

@@ -15,7 +15,7 @@ from scenemaker_desktop.engine.sessions.intake import create_session
 from scenemaker_desktop.engine.sessions.store import SessionStore
 from scenemaker_desktop.engine.vision.base import ImageAnalysis, PromptContext
 from scenemaker_desktop.engine.vision.openai_client import make_client
-from scenemaker_desktop.engine.vision.openai_vision import OpenAIAnalyser, OpenAIPromptWriter
+from scenemaker_desktop.engine.vision.openai_vision import OpenAIAnalyzer, OpenAIPromptWriter
 from scenemaker_desktop.engine.vision.prompts import lock_block
 from scenemaker_desktop.engine.vision.service import Vision
 from tests.conftest import TINY_LOCAL
@@ -49,7 +49,7 @@ def test_analysis_is_one_vision_call_with_the_five_fields(fake, sample_image):
             "action_direction": "the beam sweeps",
         }
     )
-    analysis = OpenAIAnalyser(make_client(fake.key), "gpt-4.1-mini").analyse(sample_image, "")
+    analysis = OpenAIAnalyzer(make_client(fake.key), "gpt-4.1-mini").analyze(sample_image, "")
     assert analysis.main_subject == "a lighthouse"
     assert len(fake.calls) == 1 and fake.calls[0].image_attached
     assert fake.calls[0].model == "gpt-4.1-mini"
@@ -90,16 +90,16 @@ def test_a_session_makes_at_most_chains_plus_one_calls(fake, sample_image, tmp_p
 
 def test_openai_failure_falls_back_to_offline_and_says_so(fake, sample_image):
     fake.script("chat", Fault(status=500), times=10)
-    vision = Vision(OpenAIAnalyser(make_client(fake.key), "m"))
-    analysed = vision.analyse(sample_image, "the beam sweeps")
-    assert analysed.source == "offline"
-    assert "OpenAI answered 500" in analysed.notice and "offline" in analysed.notice
-    assert analysed.value.action_direction == "the beam sweeps"
+    vision = Vision(OpenAIAnalyzer(make_client(fake.key), "m"))
+    analyzed = vision.analyze(sample_image, "the beam sweeps")
+    assert analyzed.source == "offline"
+    assert "OpenAI answered 500" in analyzed.notice and "offline" in analyzed.notice
+    assert analyzed.value.action_direction == "the beam sweeps"
 
 
 def test_rejected_key_falls_back_with_a_clear_notice(fake, sample_image):
-    vision = Vision(OpenAIAnalyser(make_client("wrong"), "m"))
-    notice = vision.analyse(sample_image).notice
+    vision = Vision(OpenAIAnalyzer(make_client("wrong"), "m"))
+    notice = vision.analyze(sample_image).notice
     assert notice.startswith("OpenAI key rejected (401)")
     assert "wrong" not in notice
 

@@ -6,7 +6,7 @@ import pytest
 from PIL import Image, ImageDraw
 
 from scenemaker_desktop.engine.vision.base import ImageAnalysis, PromptContext
-from scenemaker_desktop.engine.vision.offline import OfflineAnalyser, describe_frame
+from scenemaker_desktop.engine.vision.offline import OfflineAnalyzer, describe_frame
 from scenemaker_desktop.engine.vision.prompts import (
     LOCK_FIELD_LIMIT,
     PROMPT_LIMIT,
@@ -170,10 +170,10 @@ def test_chain_index_outside_the_arc_is_a_programming_error() -> None:
 
 
 def test_offline_analysis_feeds_the_template_writer(tmp_path: Path, seed_frame: Path) -> None:
-    analysis = OfflineAnalyser().analyse(seed_frame, action=ACTION)
+    analysis = OfflineAnalyzer().analyze(seed_frame, action=ACTION)
     writer = TemplatePromptWriter()
     prompt = writer.write(PromptContext(analysis, ACTION, 0, 2, None)).prompt
-    assert writer.name == "template" and OfflineAnalyser.name == "offline"
+    assert writer.name == "template" and OfflineAnalyzer.name == "offline"
     assert "Low-key lighting" in prompt
     assert "subject — a softly detailed ivory subject" in prompt
     assert "not identified offline" not in prompt

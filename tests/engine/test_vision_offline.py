@@ -12,7 +12,7 @@ from scenemaker_desktop.engine.media.ffmpeg_bin import run_ffmpeg
 from scenemaker_desktop.engine.vision.base import ANALYSIS_FIELDS
 from scenemaker_desktop.engine.vision.colour_names import NAMED_COLOURS, colour_name
 from scenemaker_desktop.engine.vision.offline import (
-    OfflineAnalyser,
+    OfflineAnalyzer,
     describe_frame,
     measure,
 )
@@ -168,8 +168,8 @@ def test_warm_bright_and_dark_cool_images_get_opposite_words(
     assert (cool.temperature, cool.key) == ("cool", "low-key")
     assert warm.brightness > 0.65 > 0.35 > cool.brightness
 
-    analyser = OfflineAnalyser()
-    warm_text, cool_text = analyser.analyse(warm_path), analyser.analyse(cool_path)
+    analyzer = OfflineAnalyzer()
+    warm_text, cool_text = analyzer.analyze(warm_path), analyzer.analyze(cool_path)
     assert "high-key warm-toned scene" in warm_text.theme
     assert cool_text.theme == "a moody, low-key cool-toned scene"
     assert warm_text.tone_and_color.startswith("warm, high-key palette of ")
@@ -187,7 +187,7 @@ def test_palette_names_come_from_the_table_and_match_the_paint(
     warm_names = [colour.name for colour in measure(warm_path).palette]
     assert warm_names[:2] == ["sand", "warm amber"]
     assert set(warm_names) <= set(NAMED_COLOURS)
-    analysis = OfflineAnalyser().analyse(cool_path)
+    analysis = OfflineAnalyzer().analyze(cool_path)
     assert "charcoal, deep teal and ivory" in analysis.tone_and_color
     assert analysis.background.endswith("dominated by charcoal and deep teal")
 
@@ -204,7 +204,7 @@ def test_subject_in_the_left_third_is_found_and_suggests_a_pan_left(tmp_path: Pa
     m = measure(path)
     assert m.placement == "left"
     assert m.focus is not None and m.focus[0] < 1 / 3
-    analysis = OfflineAnalyser().analyse(path)
+    analysis = OfflineAnalyzer().analyze(path)
     assert "in the left third of a landscape frame" in analysis.main_subject
     assert "high-detail" in analysis.main_subject
     assert "not identified offline" in analysis.main_subject
@@ -225,7 +225,7 @@ def test_composition_follows_where_the_detail_is(
 ) -> None:
     path = _save(_checkerboard_at(*corner), tmp_path / "subject.png")
     assert measure(path).placement == placement
-    assert OfflineAnalyser().analyse(path).action_direction.startswith(move)
+    assert OfflineAnalyzer().analyze(path).action_direction.startswith(move)
 
 
 def test_even_texture_has_no_focal_point(tmp_path: Path) -> None:
@@ -233,14 +233,14 @@ def test_even_texture_has_no_focal_point(tmp_path: Path) -> None:
     path = _save(Image.merge("RGB", [noise] * 3), tmp_path / "noise.png")
     m = measure(path)
     assert m.focus is None and m.placement == "spread"
-    analysis = OfflineAnalyser().analyse(path)
+    analysis = OfflineAnalyzer().analyze(path)
     assert analysis.main_subject.startswith("no single focal point")
     assert "busy, textured background" in analysis.background
     assert analysis.action_direction == "slow lateral drift across the scene"
 
 
 def test_given_action_text_passes_through(cool_path: Path) -> None:
-    analysis = OfflineAnalyser().analyse(cool_path, action="  she turns and\nwalks into the fog ")
+    analysis = OfflineAnalyzer().analyze(cool_path, action="  she turns and\nwalks into the fog ")
     assert analysis.action_direction == "she turns and walks into the fog"
     assert all(getattr(analysis, field) for field in ANALYSIS_FIELDS)
 
@@ -252,7 +252,7 @@ def test_orientation_follows_exif_and_true_size_is_reported(tmp_path: Path) -> N
     _dark_cool().resize((1600, 900)).save(path, exif=exif.tobytes())
     m = measure(path)
     assert (m.width, m.height, m.orientation) == (900, 1600, "portrait")
-    assert "portrait frame" in OfflineAnalyser().analyse(path).main_subject
+    assert "portrait frame" in OfflineAnalyzer().analyze(path).main_subject
     square = measure(_save(Image.new("RGB", (300, 300), IVORY), tmp_path / "sq.png"))
     assert square.orientation == "square"
 
@@ -275,7 +275,7 @@ def test_unusable_input_is_refused_with_the_intake_message(tmp_path: Path) -> No
     path = tmp_path / "photo.svg"
     path.write_text("<svg xmlns='http://www.w3.org/2000/svg'/>")
     with pytest.raises(InputImageError, match="SVG drawing"):
-        OfflineAnalyser().analyse(path)
+        OfflineAnalyzer().analyze(path)
 
 
 def test_describe_frame_reads_a_frame_taken_from_a_real_clip(tmp_path: Path) -> None:
@@ -301,7 +301,7 @@ def test_orange_astronaut_on_a_starfield_is_orange_not_its_black_visor(
     m = measure(path)
     assert m.subject_colour in ORANGES
     assert m.palette[0].name == "black"  # the frame is mostly space, the subject is not
-    main_subject = OfflineAnalyser().analyse(path).main_subject
+    main_subject = OfflineAnalyzer().analyze(path).main_subject
     assert f" {m.subject_colour} subject" in main_subject
     assert "black" not in main_subject
 
@@ -331,4 +331,4 @@ def test_subject_colour_is_the_subject_s_dominant_colour(
     path = _save(draw(), tmp_path / "subject.png")
     m = measure(path)
     assert m.subject_colour in family
-    assert f" {m.subject_colour} subject" in OfflineAnalyser().analyse(path).main_subject
+    assert f" {m.subject_colour} subject" in OfflineAnalyzer().analyze(path).main_subject

@@ -93,7 +93,7 @@ def test_run_says_progress_chains_and_the_end(engine):
     messages = [decode(line) for line in lines]
     assert sum(isinstance(m, ChainFinishedEvent) for m in messages) == 2
     steps = [m.step for m in messages if isinstance(m, ProgressEvent)]
-    assert {s.phase for s in steps} >= {Phase.ANALYSING, Phase.GENERATING, Phase.ASSEMBLING}
+    assert {s.phase for s in steps} >= {Phase.ANALYZING, Phase.GENERATING, Phase.ASSEMBLING}
     assert isinstance(messages[-1], SessionFinishedEvent)
     assert messages[-1].status is SessionStatus.COMPLETED
     assert engine.load_session(session.id).status is SessionStatus.COMPLETED

@@ -80,7 +80,7 @@ def test_chat_json_schema_answer_parses_and_satisfies_the_schema(
             {
                 "role": "user",
                 "content": [
-                    {"type": "text", "text": "Analyse this."},
+                    {"type": "text", "text": "Analyze this."},
                     {"type": "image_url", "image_url": {"url": image_url}},
                 ],
             },

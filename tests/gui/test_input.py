@@ -129,8 +129,8 @@ def test_machine_written_fields_read_as_suggestions_until_edited(qtbot, window, 
     theme.moveCursor(QTextCursor.MoveOperation.End)  # the artist clicks after the text
     qtbot.keyClicks(theme, " at dusk")
     assert not theme.suggested
-    qtbot.mouseClick(page.analysis.analyse_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: page.analysis.analyse_button.isEnabled(), timeout=WAIT_MS)
+    qtbot.mouseClick(page.analysis.analyze_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: page.analysis.analyze_button.isEnabled(), timeout=WAIT_MS)
     assert theme.text() == f"{suggestion} at dusk"  # Analyze again keeps the artist's words
 
 

@@ -72,7 +72,7 @@ class GenerationRequest(ModelSetup):
 
     action: str
     analysis: Mapping[str, str] = field(default_factory=dict)
-    """Analysis fields the user typed; blank ones are filled by the analyser."""
+    """Analysis fields the user typed; blank ones are filled by the analyzer."""
 
     def to_dict(self) -> dict[str, Any]:
         return {

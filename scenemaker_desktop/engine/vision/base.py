@@ -56,10 +56,10 @@ class PromptContext:
     """The whole story in a few sentences, when the artist wrote one."""
 
 
-class Analyser(Protocol):
+class Analyzer(Protocol):
     name: str
 
-    def analyse(self, image: Path, action: str = "") -> ImageAnalysis: ...
+    def analyze(self, image: Path, action: str = "") -> ImageAnalysis: ...
 
 
 class PromptWriter(Protocol):

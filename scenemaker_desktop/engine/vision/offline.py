@@ -92,12 +92,12 @@ class ImageMeasurements:
         return " ".join(word for word in (vertical, horizontal) if word) or "centre"
 
 
-class OfflineAnalyser:
-    """Analyser that needs no network: Pillow measurements turned into sentences."""
+class OfflineAnalyzer:
+    """Analyzer that needs no network: Pillow measurements turned into sentences."""
 
     name = "offline"
 
-    def analyse(self, image: Path, action: str = "") -> ImageAnalysis:
+    def analyze(self, image: Path, action: str = "") -> ImageAnalysis:
         m = measure(image)
         names = [colour.name for colour in m.palette]
         return ImageAnalysis(
@@ -209,7 +209,7 @@ def _load_small(path: Path) -> tuple[int, int, Image.Image]:
             im.thumbnail((WORKING_SIZE, WORKING_SIZE))
             upright = ImageOps.exif_transpose(im)
         except DECODE_ERRORS as exc:
-            raise InputImageError(f"{path.name} is damaged and cannot be analysed") from exc
+            raise InputImageError(f"{path.name} is damaged and cannot be analyzed") from exc
         return width, height, flatten_to_rgb(upright)
 
 

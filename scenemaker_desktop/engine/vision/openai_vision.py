@@ -1,6 +1,6 @@
 """Image analysis and chain prompts written by an OpenAI vision model.
 
-Budget: one call analyses the input image; each chain then costs one call —
+Budget: one call analyzes the input image; each chain then costs one call —
 for later chains a call that sees the seed frame and answers with both a short
 description of it and the next prompt. N chains therefore make at most N + 1
 calls (the old app made four per chain and threw the description away).
@@ -17,8 +17,8 @@ from scenemaker_desktop.engine.vision.base import ChainPrompt, ImageAnalysis, Pr
 from scenemaker_desktop.engine.vision.openai_client import image_data_url, parse_structured
 from scenemaker_desktop.engine.vision.prompts import arc_phases, fit_prompt, lock_block
 
-_ANALYSE_SYSTEM = (
-    "You analyse a still image that will seed an image-to-video generation. Describe what is "
+_ANALYZE_SYSTEM = (
+    "You analyze a still image that will seed an image-to-video generation. Describe what is "
     "visible, concretely and briefly (one sentence per field): the theme and genre, the "
     "background, the main subject (appearance, clothing, pose), tone and colour (palette, "
     "lighting, contrast), and a plausible action direction for a short video."
@@ -45,20 +45,20 @@ class ChainAnswer(BaseModel):
     prompt: str = Field(description="the cinematic prompt for this clip")
 
 
-class OpenAIAnalyser:
-    """Analyser backed by one structured vision call."""
+class OpenAIAnalyzer:
+    """Analyzer backed by one structured vision call."""
 
     name = "openai"
 
     def __init__(self, client: Any, model: str) -> None:
         self.client, self.model = client, model
 
-    def analyse(self, image: Path, action: str = "") -> ImageAnalysis:
+    def analyze(self, image: Path, action: str = "") -> ImageAnalysis:
         user: list[dict[str, Any]] = [
             {"type": "text", "text": f"Planned action (may be empty): {action}"},
             {"type": "image_url", "image_url": {"url": image_data_url(image)}},
         ]
-        answer = parse_structured(self.client, self.model, _ANALYSE_SYSTEM, user, AnalysisAnswer)
+        answer = parse_structured(self.client, self.model, _ANALYZE_SYSTEM, user, AnalysisAnswer)
         found = ImageAnalysis(**answer.model_dump())
         if action:
             return ImageAnalysis(**{**found.to_dict(), "action_direction": action})

@@ -1,6 +1,6 @@
 """Analysis and chain prompts for the engine: OpenAI first when a key is set, offline else.
 
-A failed OpenAI call must never fail a session: the offline analyser or the
+A failed OpenAI call must never fail a session: the offline analyzer or the
 template writer takes over, and the result says so (``notice``), which the
 runner records in session.json and passes on as an event.
 """
@@ -14,19 +14,19 @@ from pathlib import Path
 from typing import Generic, TypeVar
 
 from scenemaker_desktop.engine.vision.base import (
-    Analyser,
+    Analyzer,
     ChainPrompt,
     ImageAnalysis,
     OpenAIUnavailableError,
     PromptContext,
     PromptWriter,
 )
-from scenemaker_desktop.engine.vision.offline import OfflineAnalyser
+from scenemaker_desktop.engine.vision.offline import OfflineAnalyzer
 from scenemaker_desktop.engine.vision.prompts import TemplatePromptWriter
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-W = TypeVar("W", Analyser, PromptWriter)
+W = TypeVar("W", Analyzer, PromptWriter)
 
 
 @dataclass(frozen=True)
@@ -35,28 +35,28 @@ class VisionResult(Generic[T]):
 
     value: T
     source: str
-    """The analyser's or writer's name: "openai", "offline", "template"."""
+    """The analyzer's or writer's name: "openai", "offline", "template"."""
     notice: str = ""
     """Non-empty when the cloud failed and the offline work took over."""
 
 
 class Vision:
-    """Analyses images and writes chain prompts, falling back to offline work.
+    """Analyzes images and writes chain prompts, falling back to offline work.
 
-    With no cloud analyser or writer given it works offline only.
+    With no cloud analyzer or writer given it works offline only.
     """
 
     def __init__(
-        self, analyser: Analyser | None = None, writer: PromptWriter | None = None
+        self, analyzer: Analyzer | None = None, writer: PromptWriter | None = None
     ) -> None:
-        self._analyser, self._writer = analyser, writer
-        self._offline, self._template = OfflineAnalyser(), TemplatePromptWriter()
+        self._analyzer, self._writer = analyzer, writer
+        self._offline, self._template = OfflineAnalyzer(), TemplatePromptWriter()
 
-    def analyse(self, image: Path, action: str = "") -> VisionResult[ImageAnalysis]:
+    def analyze(self, image: Path, action: str = "") -> VisionResult[ImageAnalysis]:
         return _with_fallback(
-            self._analyser,
+            self._analyzer,
             self._offline,
-            lambda analyser: analyser.analyse(image, action),
+            lambda analyzer: analyzer.analyze(image, action),
             "using the offline analysis instead",
         )
 
