@@ -6,9 +6,10 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QAbstractScrollArea, QLabel, QWidget
 
+from scenemaker_desktop.engine.catalog import MODELS
 from scenemaker_desktop.gui.preview_panel import PLAYER_MIN_HEIGHT
 from scenemaker_desktop.gui.widgets import ElidedLabel
-from tests.gui.helpers import WAIT_MS, stored_session
+from tests.gui.helpers import SLOW_LOCAL, WAIT_MS, fill_form, jobs, load_input, stored_session
 
 
 def _overflows(root: QWidget) -> list[str]:
@@ -93,3 +94,42 @@ def test_a_side_panel_dragged_shut_stays_shut_and_the_video_gets_its_width(qtbot
 
     assert columns.sizes()[0] == 0
     assert columns.sizes()[1] > before[1]
+
+
+def test_the_header_is_one_line_and_the_parameters_fold_out_in_details(qtbot, window, engine):
+    _show_finished_session(qtbot, window, engine)
+    preview = window.studio_page.preview
+    qtbot.waitUntil(lambda: preview.meta.full_text().endswith("completed"), timeout=WAIT_MS)
+
+    assert preview.meta.full_text() == "Local Preview · 3 chains · ≈ 6 s · free · completed"
+    assert not preview.details.isVisible()
+    qtbot.mouseClick(preview.details_button, Qt.MouseButton.LeftButton)
+    assert preview.details.isVisible()
+    assert preview.details.height() <= 110  # scrolls rather than push the player down
+    assert "Resolution 360p" in preview.params.text()
+    assert "Rendered on this computer: nothing to pay." in preview.params.text()
+
+
+def test_a_queue_row_elides_a_long_action_and_keeps_its_eta_whole(qtbot, window, sample_image):
+    window.resize(1024, 640)
+    load_input(qtbot, window, sample_image)
+    fill_form(window, "the lighthouse beam sweeps slowly across the bay " * 6, 2, SLOW_LOCAL)
+    window.studio_page.generate()
+    qtbot.waitUntil(lambda: bool(jobs(window)), timeout=WAIT_MS)
+    job = jobs(window)[0]
+    row = window.studio_page.jobs.rows[job.id]
+    qtbot.waitUntil(lambda: row.eta.text().startswith("about"), timeout=WAIT_MS)
+
+    assert row.title.text().endswith("…") and row.detail.text().endswith("…")
+    assert row.eta.isVisible() and row.eta.sizeHint().width() <= row.eta.width()
+    assert row.time.isVisible() and row.chip.isVisible()
+    window.queue.cancel(job)
+    qtbot.waitUntil(lambda: job.finished, timeout=WAIT_MS)
+
+
+def test_the_model_picker_shows_what_a_clip_costs(window):
+    box = window.studio_page.model.model_box
+    texts = {box.itemData(i): box.itemText(i) for i in range(box.count())}
+    for spec in MODELS:
+        price = spec.clip_cost(spec.defaults())
+        assert texts[spec.id].endswith(f"${price:.2f} a clip" if price else "free")
