@@ -30,7 +30,7 @@ bench: venv
 	$(BIN)/python bench/bench_api.py
 
 screenshots: system-deps venv
-	xvfb-run -a -s "-screen 0 1600x1000x24" $(BIN)/python tools/screenshots.py
+	xvfb-run -a -s "-screen 0 1920x1200x24" $(BIN)/python tools/screenshots.py
 
 package: system-deps venv
 	rm -rf build/build dist/SceneMaker

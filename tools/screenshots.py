@@ -1,10 +1,12 @@
 """Drive the desktop app through its main states and save screenshots in docs/screenshots/.
 
-Run under a real display (the video surface needs one):
-    xvfb-run -a -s "-screen 0 1600x1000x24" .venv/bin/python tools/screenshots.py
+Run under a real display large enough for the biggest size (the video surface needs one):
+    xvfb-run -a -s "-screen 0 1920x1200x24" .venv/bin/python tools/screenshots.py
 
-It uses a throw-away SCENEMAKER_HOME and a demo fal key from the environment, so
-nothing of the user's is touched and no network is used (only Local Preview runs).
+It uses a throw-away SCENEMAKER_HOME, and the loopback fal of the test suite
+(tests/fakes) stands in for fal.ai, so nothing of the user's is touched, no
+network is used and nothing is paid. Every state is shot at a laptop size, a
+small desktop and full HD, in the dark and the light theme.
 """
 
 from __future__ import annotations
@@ -19,16 +21,20 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 OUT = REPO / "docs" / "screenshots"
 SAMPLE = REPO / "resources" / "sample_coast.jpg"
-WIDTH, HEIGHT = 1600, 1000
+SIZES = ((1024, 640), (1280, 720), (1920, 1080))
+THEMES = ("dark", "light")
+FAL_KEY = "demo-key-for-screenshots"
 
 os.environ["SCENEMAKER_HOME"] = tempfile.mkdtemp(prefix="scenemaker-shots-")
-os.environ["FAL_KEY"] = "demo-key-for-screenshots"
+os.environ["FAL_KEY"] = FAL_KEY
 os.environ.setdefault("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
 sys.path.insert(0, str(REPO))
 
 from PySide6.QtCore import QEventLoop, QTimer  # noqa: E402
 from PySide6.QtGui import QGuiApplication  # noqa: E402
+from PySide6.QtWidgets import QApplication, QMessageBox  # noqa: E402
 
+from scenemaker_desktop.engine.backends.fal_config import FAL_URL_ENV  # noqa: E402
 from scenemaker_desktop.engine.catalog import build_request  # noqa: E402
 from scenemaker_desktop.engine.facade import Engine  # noqa: E402
 from scenemaker_desktop.engine.sessions.model import SessionStatus  # noqa: E402
@@ -36,8 +42,11 @@ from scenemaker_desktop.engine.sessions.store import SessionStore  # noqa: E402
 from scenemaker_desktop.gui.app import make_app  # noqa: E402
 from scenemaker_desktop.gui.main_window import MainWindow  # noqa: E402
 from scenemaker_desktop.gui.theme import apply_theme  # noqa: E402
+from tests.fakes.fal_jobs import JobPlan  # noqa: E402
+from tests.fakes.fal_server import FakeFal  # noqa: E402
 
 ACTION = "the lighthouse beam sweeps slowly across the bay as the sun sinks"
+SMALL = {"resolution": "360p", "duration": 2, "fps": 12}
 
 
 def spin(ms: int) -> None:
@@ -54,27 +63,30 @@ def wait_until(condition: Callable[[], bool], what: str, timeout: float = 180) -
         spin(50)
 
 
-def shoot(window: MainWindow, name: str) -> Path:
-    """Grab the screen where the window is (dialogs and the video surface included)."""
-    spin(400)
-    screen = QGuiApplication.primaryScreen()
-    geometry = window.frameGeometry()
-    pixmap = screen.grabWindow(0, geometry.x(), geometry.y(), geometry.width(), geometry.height())
+def save(pixmap, name: str) -> None:
     path = OUT / f"{name}.png"
     pixmap.save(str(path))
     print(f"saved {path.relative_to(REPO)}")
-    return path
+
+
+def shoot(window: MainWindow, name: str) -> None:
+    """Grab the screen where the window is (the video surface included)."""
+    spin(500)
+    geometry = window.frameGeometry()
+    screen = QGuiApplication.primaryScreen()
+    save(screen.grabWindow(0, *geometry.getRect()), name)
 
 
 def seed_history(engine: Engine) -> None:
-    """Two earlier sessions for the browser: one finished, one cut short by a crash."""
-    small = {"resolution": "360p", "duration": 2, "fps": 12}
-    done = engine.create_session(
-        SAMPLE, build_request("local", "a gentle pull out from the cliffs", 2, small)
-    )
+    """Earlier sessions: one finished here, one on WAN, one cut short by a crash."""
+    done = engine.create_session(SAMPLE, build_request("local", ACTION, 3, SMALL))
     engine.run_session(done.id)
+    wan = engine.create_session(
+        SAMPLE, build_request("wan", "a gentle pull out from the cliffs", 2, {"resolution": "480p"})
+    )
+    engine.run_session(wan.id)
     crashed = engine.create_session(
-        SAMPLE, build_request("local", "slow pan right along the shoreline", 4, small)
+        SAMPLE, build_request("local", "slow pan right along the shoreline", 4, SMALL)
     )
     crashed.status = SessionStatus.RUNNING  # as a crashed app leaves it on disk
     SessionStore(engine.sessions_dir).save(crashed)
@@ -88,71 +100,91 @@ def set_form(window: MainWindow, model: str, chains: int, params: dict) -> None:
     page.model.session_controls["chains"].set_value(chains)
 
 
-def main() -> int:
-    OUT.mkdir(parents=True, exist_ok=True)
-    app = make_app()
-    engine = Engine.from_environment()
-    apply_theme(app, "dark")
-    window = MainWindow(engine)
-    window.setGeometry(0, 0, WIDTH, HEIGHT)
-    window.show()
-    spin(800)
-    shoot(window, "01-empty")
-
+def start_jobs(window: MainWindow, fal: FakeFal) -> None:
+    """A local job rendering and a WAN job waiting in fal's queue, for the queue's rows."""
     page = window.studio_page
     window.load_image(SAMPLE)
     wait_until(lambda: page.analysis.fields["theme"].text() != "", "the analysis")
-    page.analysis.action.setPlainText(ACTION)
-    set_form(window, "wan", 3, {"resolution": "720p"})
-    page.model.form.advanced_toggle.setChecked(True)
-    shoot(window, "02-analyzed-wan")
-    page.model.form.advanced_toggle.setChecked(False)
-
-    set_form(window, "local", 3, {"resolution": "720p", "duration": 4, "fps": 24})
+    fal.plan = JobPlan(queued_polls=10_000)  # stays "next in line" while the shots are taken
+    set_form(window, "wan", 3, {"resolution": "480p"})
+    page.analysis.action.setPlainText("waves roll in as the beam crosses the water")
     page.generate()
-    wait_until(lambda: window.queue.jobs and page.preview.strip.ready_count() >= 1, "chain 1")
-    set_form(window, "local", 2, {"resolution": "480p", "duration": 3, "fps": 24})
+    set_form(window, "local", 3, {"resolution": "720p", "duration": 10, "fps": 30})
     page.analysis.action.setPlainText("slow push in toward the lighthouse")
     page.generate()
-    page.jobs.select_job(window.queue.jobs[0])
-    wait_until(lambda: "Rendering" in window.queue.jobs[0].operation, "rendering chain 2")
-    spin(1500)
-    shoot(window, "03-generating")
+    wait_until(lambda: len(window.queue.jobs) == 2, "two jobs")
+    wait_until(lambda: all(j.status is SessionStatus.RUNNING for j in window.queue.jobs), "runs")
+    wait_until(lambda: window.queue.jobs[0].chain_queued, "the WAN job in fal's queue")
 
-    first = window.queue.jobs[0]
-    wait_until(lambda: all(j.status.finished for j in window.queue.jobs), "both jobs")
-    page.jobs.select_job(first)
-    player = page.preview.player
-    wait_until(lambda: player.source == first.final_video, "the final video")
-    frames: list[int] = []
-    player.video_widget.videoSink().videoFrameChanged.connect(lambda f: frames.append(1))
-    player.media.play()
-    wait_until(lambda: len(frames) > 30, "video frames")
-    player.media.pause()
-    shoot(window, "04-finished")
 
-    seed_history(engine)
-    window.show_sessions()
-    wait_until(lambda: window.browser.table.topLevelItemCount() == 4, "the session list")
-    shoot(window, "05-sessions")
+def shoot_sizes(app: QApplication, window: MainWindow, finished_id: str) -> None:
+    for theme in THEMES:
+        apply_theme(app, theme)
+        for width, height in SIZES:
+            window.show_studio()
+            window.resize(width, height)
+            window.open_session(finished_id)
+            player = window.studio_page.preview.player
+            wait_until(lambda: player.source is not None, "the final video")
+            spin(1200)
+            player.media.pause()
+            shoot(window, f"studio-{width}x{height}-{theme}")
+            window.show_sessions()
+            wait_until(lambda: window.browser.table.topLevelItemCount() == 5, "the sessions")
+            shoot(window, f"sessions-{width}x{height}-{theme}")
 
-    window.show_studio()
+
+def shoot_details_and_confirm(app: QApplication, window: MainWindow, wan_id: str) -> None:
+    apply_theme(app, "dark")
+    window.resize(1280, 720)
+    window.open_session(wan_id)
+    preview = window.studio_page.preview
+    wait_until(lambda: "Chains:" in preview.params.text(), "the WAN session")
+    preview.details_button.setChecked(True)
+    shoot(window, "details-1280x720-dark")
+    preview.details_button.setChecked(False)
+
+    def grab_and_keep_running() -> None:
+        box = QApplication.activeModalWidget()
+        if not isinstance(box, QMessageBox):
+            QTimer.singleShot(50, grab_and_keep_running)
+            return
+        spin(200)
+        save(box.grab(), "confirm-cancel-dark")
+        next(b for b in box.buttons() if b.text() == "Keep running").click()
+
+    paid = window.queue.jobs[0]
+    QTimer.singleShot(0, grab_and_keep_running)
+    window.controller.cancel(paid)
+
+
+def shoot_settings(window: MainWindow) -> None:
     dialog = window.open_settings()
     wait_until(lambda: dialog.keys["fal"].info is not None, "key info")
     spin(400)
-    path = OUT / "06-settings.png"
-    dialog.grab().save(str(path))  # no window manager under Xvfb: the dialog alone reads better
-    print(f"saved {path.relative_to(REPO)}")
+    save(dialog.grab(), "settings-dark")  # no window manager under Xvfb: the dialog alone
     dialog.reject()
 
-    apply_theme(app, "light")
-    window.studio_page.model.set_model("pixverse")
-    set_form(window, "pixverse", 3, {"resolution": "1080p", "duration": "8"})
-    page.jobs.select_job(first)
-    spin(600)
-    player.media.pause()
-    shoot(window, "07-light-invalid-combination")
-    window.close()
+
+def main() -> int:
+    OUT.mkdir(parents=True, exist_ok=True)
+    with FakeFal(key=FAL_KEY) as fal:
+        os.environ[FAL_URL_ENV] = fal.base_url
+        app = make_app()
+        engine = Engine.from_environment()
+        seed_history(engine)
+        listed = {s.session.request.model: s.id for s in engine.list_sessions() if s.session}
+        apply_theme(app, "dark")
+        window = MainWindow(engine)
+        window.setGeometry(0, 0, *SIZES[1])
+        window.show()
+        wait_until(lambda: window.banner.isVisible(), "the recovery banner")
+        start_jobs(window, fal)
+        shoot_sizes(app, window, listed["local"])
+        shoot_details_and_confirm(app, window, listed["wan"])
+        shoot_settings(window)
+        window.settings.confirm_spending = False
+        window.close()
     return 0
 
 

@@ -149,8 +149,8 @@ class AnalysisPanel(QWidget):
                 box.suggest(getattr(analysis, key))
         if analysis.action_direction and (self.action.suggested or not self.action.text()):
             self.action.suggest(analysis.action_direction)
-        filled = notice or f"Suggested by {SOURCE_NAMES.get(source, source)}"
-        self.status.setText(f"{filled} · grey text is a suggestion until you edit it")
+        self.status.setText(notice or f"Suggested by {SOURCE_NAMES.get(source, source)}")
+        self.status.setToolTip("Grey text is a suggestion until you edit it; all of it is yours")
         self.analyze_button.setEnabled(True)
 
     def set_failed(self, message: str) -> None:

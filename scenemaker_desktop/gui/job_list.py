@@ -164,11 +164,13 @@ class JobList(QListWidget):
         self.rows: dict[int, JobRow] = {}
         self._items: dict[int, QListWidgetItem] = {}
         self.currentItemChanged.connect(self._current_changed)
+        # A row more or less can bring or take the scroll bar, which narrows the view.
+        self.verticalScrollBar().rangeChanged.connect(lambda *_: self._fit_rows())
 
     def add_job(self, job: Job) -> None:
         row = JobRow(job, self)
         item = QListWidgetItem()
-        item.setSizeHint(QSize(200, row.sizeHint().height()))
+        item.setSizeHint(QSize(self._view_width(), row.sizeHint().height()))
         item.setData(Qt.ItemDataRole.UserRole, job.id)
         self.insertItem(0, item)
         self.setItemWidget(item, row)
@@ -176,6 +178,24 @@ class JobList(QListWidget):
         # Selecting shows the job's previews: do it a turn later, so the click that added
         # the job is answered by the new row at once (jobs run while this happens).
         QTimer.singleShot(0, self, lambda: self.setCurrentItem(item))
+
+    def resizeEvent(self, event: object) -> None:
+        super().resizeEvent(event)
+        self._fit_rows()
+
+    def _fit_rows(self) -> None:
+        """Rows as wide as the view, a scroll bar coming or going included (QListWidget
+        otherwise keeps an item widget at the width it had, cutting off its right end)."""
+        width = self._view_width()
+        for item in self._items.values():
+            if item.sizeHint().width() != width:
+                item.setSizeHint(QSize(width, item.sizeHint().height()))
+
+    def _view_width(self) -> int:
+        # Not viewport().width(): PySide6's first viewport() call looks through every
+        # widget class for the wrapper type, ~9 ms the artist would feel on Generate.
+        bar = self.verticalScrollBar()
+        return self.contentsRect().width() - (bar.width() if bar.isVisible() else 0)
 
     def select_job(self, job: Job) -> None:
         item = self._items.get(job.id)

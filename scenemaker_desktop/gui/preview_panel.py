@@ -35,7 +35,7 @@ from scenemaker_desktop.gui.session_text import (
 from scenemaker_desktop.gui.theme import bind_icon
 from scenemaker_desktop.gui.widgets import MARGIN, ElidedLabel, label
 
-PLAYER_MIN_HEIGHT = 180
+PLAYER_MIN_HEIGHT = 160
 """The player never gets shorter than this; the queue and side panels give way first."""
 DETAILS_MAX_HEIGHT = 110
 COMPACT_WIDTH = 620
@@ -89,10 +89,10 @@ class PreviewPanel(QFrame):
         self.clear()
 
     def _header(self) -> QGridLayout:
-        """Title and buttons; below them the one-line summary and the Details toggle."""
+        """Title, Details and the buttons; below them the one-line summary, full width."""
         grid = QGridLayout()
         grid.setHorizontalSpacing(8)
-        grid.setVerticalSpacing(2)
+        grid.setVerticalSpacing(0)
         self.title = ElidedLabel("", "heading")
         self.meta = ElidedLabel("", "hint")
         grid.addWidget(self.title, 0, 0)
@@ -121,13 +121,11 @@ class PreviewPanel(QFrame):
         self.export_menu.aboutToShow.connect(self._fill_export_menu)
         self.export_button.setMenu(self.export_menu)
         buttons = QHBoxLayout()
+        buttons.addWidget(self.details_button)
         buttons.addWidget(self.open_button)
         buttons.addWidget(self.export_button)
         grid.addLayout(buttons, 0, 1)
-        summary = QHBoxLayout()
-        summary.addWidget(self.meta, 1)
-        summary.addWidget(self.details_button)
-        grid.addLayout(summary, 1, 0, 1, 2)
+        grid.addWidget(self.meta, 1, 0, 1, 2)
         return grid
 
     def resizeEvent(self, event: object) -> None:

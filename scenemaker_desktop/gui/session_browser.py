@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMessageBox,
     QPushButton,
-    QSplitter,
+    QScrollArea,
     QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 from scenemaker_desktop.engine.facade import Engine
 from scenemaker_desktop.engine.sessions.model import Session
 from scenemaker_desktop.engine.sessions.store import SessionListing
+from scenemaker_desktop.gui.giving_splitter import GivingSplitter
 from scenemaker_desktop.gui.images import load_thumbnail
 from scenemaker_desktop.gui.session_text import (
     cost_explained,
@@ -45,6 +46,11 @@ from scenemaker_desktop.gui.widgets import (
 
 THUMB = QSize(96, 54)
 COLUMNS = ("Session", "Created", "Model", "Chains", "Status", "Cost")
+NARROW_HIDDEN = (1, 3)
+"""Created and Chains: hidden when the table is narrow (the details show both)."""
+NARROW_TABLE = 820
+TABLE_COMFORT_WIDTH = 700
+DETAILS_MIN_WIDTH = 300
 
 
 @dataclass(frozen=True)
@@ -74,6 +80,18 @@ def created_text(session: Session) -> str:
     return when.strftime("%d %b %Y, %H:%M")
 
 
+class SessionTable(QTreeWidget):
+    """The sessions list; narrow, it hides the columns the details show anyway (date, chains),
+    so the title column keeps its room."""
+
+    def resizeEvent(self, event: object) -> None:
+        super().resizeEvent(event)
+        narrow = self.width() < NARROW_TABLE
+        for column in NARROW_HIDDEN:
+            if self.isColumnHidden(column) != narrow:
+                self.setColumnHidden(column, narrow)
+
+
 class SessionBrowser(QWidget):
     open_requested = Signal(str)
     resume_requested = Signal(object)
@@ -89,12 +107,13 @@ class SessionBrowser(QWidget):
         layout.setContentsMargins(MARGIN, MARGIN, MARGIN, MARGIN)
         layout.setSpacing(12)
         layout.addLayout(self._title_row())
-        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter = GivingSplitter(Qt.Orientation.Horizontal, 0, TABLE_COMFORT_WIDTH)
+        splitter.setChildrenCollapsible(False)
         splitter.addWidget(self._table_card())
         splitter.addWidget(self._details_card())
-        splitter.setStretchFactor(0, 3)
-        splitter.setStretchFactor(1, 1)
-        splitter.setSizes([1000, 380])
+        splitter.setStretchFactor(0, 1)
+        splitter.setStretchFactor(1, 0)
+        splitter.set_wanted([1000, 380])
         layout.addWidget(splitter, 1)
         self._show_details(None)
 
@@ -119,7 +138,7 @@ class SessionBrowser(QWidget):
     def _table_card(self) -> QFrame:
         frame, layout = card()
         layout.setContentsMargins(6, 6, 6, 6)
-        self.table = QTreeWidget()
+        self.table = SessionTable()
         self.table.setObjectName("sessionTable")
         self.table.setColumnCount(len(COLUMNS))
         self.table.setHeaderLabels(COLUMNS)
@@ -142,19 +161,11 @@ class SessionBrowser(QWidget):
 
     def _details_card(self) -> QFrame:
         frame, layout = card("Details")
-        frame.setMinimumWidth(340)
+        frame.setMinimumWidth(DETAILS_MIN_WIDTH)
         self.preview = ImageView()
-        self.preview.setMinimumHeight(190)
-        self.detail_title = label("", "heading", wrap=True)
-        self.detail_chip = Chip()
-        self.detail_meta = label("", "muted", wrap=True)
-        self.detail_params = label("", "hint", wrap=True)
-        self.detail_error = label("", "error", wrap=True)
-        for widget in (self.preview, self.detail_title, self.detail_chip, self.detail_meta):
-            layout.addWidget(widget)
-        layout.addWidget(self.detail_params)
-        layout.addWidget(self.detail_error)
-        layout.addStretch(1)
+        self.preview.setMinimumHeight(120)
+        layout.addWidget(self.preview, 2)
+        layout.addWidget(self._detail_text(), 3)
         self.buttons = {
             "open": self._button("studio", "Open", self._open, primary=True),
             "resume": self._button("resume", "Resume", self._resume),
@@ -175,6 +186,27 @@ class SessionBrowser(QWidget):
         grid.addLayout(bottom)
         layout.addLayout(grid)
         return frame
+
+    def _detail_text(self) -> QScrollArea:
+        """Title, state, summary, parameters and costs; scrolls on a short window."""
+        self.detail_title = label("", "heading", wrap=True)
+        self.detail_chip = Chip()
+        self.detail_meta = label("", "muted", wrap=True)
+        self.detail_params = label("", "hint", wrap=True)
+        self.detail_error = label("", "error", wrap=True)
+        inner = QWidget()
+        column = QVBoxLayout(inner)
+        column.setContentsMargins(0, 0, 6, 0)
+        for widget in (self.detail_title, self.detail_chip, self.detail_meta, self.detail_params):
+            column.addWidget(widget)
+        column.addWidget(self.detail_error)
+        column.addStretch(1)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setWidget(inner)
+        return scroll
+
 
     def _button(self, icon_name: str, text: str, slot, primary: bool = False) -> QPushButton:
         colour = "#ffffff" if primary else "text"

@@ -75,6 +75,7 @@ class SessionController(QObject):
         browser.reveal_requested.connect(self.reveal)
         browser.delete_requested.connect(self.delete_session)
         self.window.banner.resume_requested.connect(self.resume)
+        self.window.banner.show_all_requested.connect(self.show_interrupted)
 
     def _say(self, message: str) -> None:
         self.window.statusBar().showMessage(message, MESSAGE_MS)
@@ -211,6 +212,10 @@ class SessionController(QObject):
         sessions = [row.listing.session for row in rows if row.listing.session is not None]
         interrupted = [s for s in sessions if s.status is SessionStatus.INTERRUPTED]
         self.window.banner.show_sessions(interrupted)
+
+    def show_interrupted(self) -> None:
+        self.window.show_sessions()
+        self.browser.search.setText("interrupted")
 
     def open_session(self, session_id: str) -> None:
         self.page.preview.follow(self.queue.job_for_session(session_id))

@@ -44,7 +44,7 @@ SIDE_MIN_WIDTH = 230
 CENTRE_COMFORT_WIDTH = 640
 PREVIEW_COMFORT_HEIGHT = 520
 """The side panels and the queue give way before the video gets smaller than these."""
-QUEUE_MIN_HEIGHT = 96
+QUEUE_MIN_HEIGHT = 116
 """Room for the title and one job row; the list scrolls below that."""
 
 

@@ -123,7 +123,8 @@ def test_machine_written_fields_read_as_suggestions_until_edited(qtbot, window, 
 
     assert theme.suggested and theme.property("suggested") is True
     assert action.suggested and action.text()  # the analysis' action idea, marked as such
-    assert "suggestion" in page.analysis.status.text()
+    assert page.analysis.status.text() == "Suggested by offline analysis"
+    assert "suggestion until you edit it" in page.analysis.status.toolTip()
 
     suggestion = theme.text()
     theme.moveCursor(QTextCursor.MoveOperation.End)  # the artist clicks after the text
