@@ -118,13 +118,13 @@ def start_jobs(window: MainWindow, fal: FakeFal) -> None:
 
 
 def shoot_sizes(app: QApplication, window: MainWindow, finished_id: str) -> None:
+    player = window.studio_page.preview.player
     for theme in THEMES:
         apply_theme(app, theme)
         for width, height in SIZES:
             window.show_studio()
             window.resize(width, height)
             window.open_session(finished_id)
-            player = window.studio_page.preview.player
             wait_until(lambda: player.source is not None, "the final video")
             spin(1200)
             player.media.pause()

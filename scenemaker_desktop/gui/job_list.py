@@ -30,6 +30,7 @@ from scenemaker_desktop.gui.widgets import (
 )
 
 THUMB = QSize(64, 36)
+LONGEST_ETA = fmt_eta(999 * 60)
 
 _UNSET = object()
 _BAR_STATE = {
@@ -85,6 +86,8 @@ class JobRow(QFrame):
         bottom = QHBoxLayout()
         self.detail = ElidedLabel("", "hint")
         self.eta = label("", "hint")
+        self.eta.ensurePolished()  # sized in the style sheet's font: the row never jumps
+        self.eta.setMinimumWidth(self.eta.fontMetrics().horizontalAdvance(LONGEST_ETA))
         self.cancel_button = QPushButton("Cancel")
         bind_icon(self.cancel_button, "cancel", "muted", 16)
         self.cancel_button.setObjectName("flat")
@@ -108,13 +111,17 @@ class JobRow(QFrame):
         self._update("details", " · ".join(p for p in _details(job) if p), self.detail.setText)
         self._update("tip", _tooltip(job), self.detail.setToolTip)
         eta = fmt_eta(job.eta_seconds) if job.status is SessionStatus.RUNNING else ""
-        self._update("eta", eta, self.eta.setText)
+        self._update("eta", eta, self._show_eta)
         self._update("can_cancel", job.can_cancel, self.cancel_button.setVisible)
 
     def _update(self, key: str, value: object, apply) -> None:
         if self._shown.get(key, _UNSET) != value:
             self._shown[key] = value
             apply(value)
+
+    def _show_eta(self, eta: str) -> None:
+        self.eta.setText(eta)
+        self.eta.setVisible(bool(eta))
 
     def _show_thumbnail(self) -> None:
         if not self.job.thumbnail.isNull():

@@ -207,7 +207,6 @@ class SessionBrowser(QWidget):
         scroll.setWidget(inner)
         return scroll
 
-
     def _button(self, icon_name: str, text: str, slot, primary: bool = False) -> QPushButton:
         colour = "#ffffff" if primary else "text"
         button = QPushButton(text)

@@ -6,10 +6,22 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QAbstractScrollArea, QLabel, QWidget
 
-from scenemaker_desktop.engine.catalog import MODELS
+from scenemaker_desktop.engine.catalog import MODELS, build_request
+from scenemaker_desktop.engine.sessions.model import SessionStatus
+from scenemaker_desktop.engine.sessions.store import SessionStore
+from scenemaker_desktop.gui.main_window import MainWindow
 from scenemaker_desktop.gui.preview_panel import PLAYER_MIN_HEIGHT
 from scenemaker_desktop.gui.widgets import ElidedLabel
-from tests.gui.helpers import SLOW_LOCAL, WAIT_MS, fill_form, jobs, load_input, stored_session
+from tests.conftest import SAMPLE_IMAGE
+from tests.gui.helpers import (
+    SLOW_LOCAL,
+    TINY_LOCAL,
+    WAIT_MS,
+    fill_form,
+    jobs,
+    load_input,
+    stored_session,
+)
 
 
 def _overflows(root: QWidget) -> list[str]:
@@ -31,6 +43,22 @@ def _overflows(root: QWidget) -> list[str]:
             problems.append(f"{_name(widget)} {widget.geometry()} outside {_name(parent)}")
         if _cut_label(widget):
             problems.append(f"label {widget.text()!r} is cut without an ellipsis")
+    return problems + _overlaps(root)
+
+
+def _overlaps(root: QWidget) -> list[str]:
+    """Visible siblings laid out by the same layout that cover each other."""
+    problems = []
+    for parent in [root, *root.findChildren(QWidget)]:
+        layout = parent.layout()
+        if layout is None or not parent.isVisible():
+            continue
+        laid = [layout.itemAt(i).widget() for i in range(layout.count())]
+        shown = [w for w in laid if w is not None and w.isVisible()]
+        for i, first in enumerate(shown):
+            for second in shown[i + 1 :]:
+                if first.geometry().intersects(second.geometry()):
+                    problems.append(f"{_name(first)} overlaps {_name(second)}")
     return problems
 
 
@@ -140,3 +168,28 @@ def test_the_model_picker_shows_what_a_clip_costs(window):
     for spec in MODELS:
         price = spec.clip_cost(spec.defaults())
         assert texts[spec.id].endswith(f"${price:.2f} a clip" if price else "free")
+
+
+def test_at_the_smallest_size_the_banner_and_the_sessions_page_fit_too(qtbot, themed, engine):
+    for action in ("slow pan right along the shoreline", "a gentle pull out from the cliffs"):
+        crashed = engine.create_session(SAMPLE_IMAGE, build_request("local", action, 2, TINY_LOCAL))
+        crashed.status = SessionStatus.RUNNING  # as a crash leaves it
+        SessionStore(engine.sessions_dir).save(crashed)
+    engine.run_session(stored_session(engine).id)  # a third, finished
+    window = MainWindow(engine)
+    qtbot.addWidget(window)
+    window.show()
+    window.resize(1024, 640)
+    qtbot.waitUntil(lambda: window.banner.isVisible(), timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: (window.width(), window.height()) == (1024, 640), timeout=WAIT_MS)
+    qtbot.wait(100)
+
+    assert len(window.banner.entries) == 2
+    assert window.studio_page.preview.player.height() >= PLAYER_MIN_HEIGHT
+    assert _overflows(window.centralWidget()) == []
+    window.show_sessions()
+    qtbot.waitUntil(lambda: window.browser.table.topLevelItemCount() == 3, timeout=WAIT_MS)
+    qtbot.wait(100)
+    assert _overflows(window.browser) == []
+    assert window.browser.table.isColumnHidden(1)  # the date: shown in the details instead
+    window.close()
