@@ -25,7 +25,7 @@ from scenemaker_desktop.gui.param_form import (
     wrap_rows,
 )
 from scenemaker_desktop.gui.theme import bind_icon
-from scenemaker_desktop.gui.widgets import MARGIN, label, repolish, section_title
+from scenemaker_desktop.gui.widgets import MARGIN, label, repolish, section_title, vertical_scroll
 
 SESSION_KEY = "_session"
 COMPACT_WIDTH = 350
@@ -94,11 +94,7 @@ class ModelPanel(QFrame):
         box.addWidget(section_title("Session"))
         box.addLayout(self._session_form())
         box.addStretch(1)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        scroll.setWidget(inner)
-        return scroll
+        return vertical_scroll(inner)
 
     def _session_form(self) -> QFormLayout:
         form = self.session_form = QFormLayout()

@@ -33,7 +33,7 @@ from scenemaker_desktop.gui.session_text import (
     session_summary,
 )
 from scenemaker_desktop.gui.theme import bind_icon
-from scenemaker_desktop.gui.widgets import MARGIN, ElidedLabel, label
+from scenemaker_desktop.gui.widgets import MARGIN, ElidedLabel, label, vertical_scroll
 
 PLAYER_MIN_HEIGHT = 160
 """The player never gets shorter than this; the queue and side panels give way first."""
@@ -140,13 +140,9 @@ class PreviewPanel(QFrame):
         self.params = label("", "hint", wrap=True)
         self.params.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.params.setAlignment(Qt.AlignmentFlag.AlignTop)
-        self.details = QScrollArea()
+        self.details = vertical_scroll(self.params)
         self.details.setObjectName("details")
-        self.details.setWidgetResizable(True)
-        self.details.setFrameShape(QFrame.Shape.NoFrame)
-        self.details.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.details.setMaximumHeight(DETAILS_MAX_HEIGHT)
-        self.details.setWidget(self.params)
         self.details.hide()
         return self.details
 

@@ -42,6 +42,7 @@ from scenemaker_desktop.gui.widgets import (
     cover_pixmap,
     label,
     short,
+    vertical_scroll,
 )
 
 THUMB = QSize(96, 54)
@@ -201,11 +202,7 @@ class SessionBrowser(QWidget):
             column.addWidget(widget)
         column.addWidget(self.detail_error)
         column.addStretch(1)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        scroll.setWidget(inner)
-        return scroll
+        return vertical_scroll(inner)
 
     def _button(self, icon_name: str, text: str, slot, primary: bool = False) -> QPushButton:
         colour = "#ffffff" if primary else "text"

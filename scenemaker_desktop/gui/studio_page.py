@@ -15,7 +15,7 @@ from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QImage
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QScrollArea, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QVBoxLayout, QWidget
 
 from scenemaker_desktop.engine.catalog import (
     GenerationRequest,
@@ -37,7 +37,7 @@ from scenemaker_desktop.gui.images import InputPreview, load_input_preview, save
 from scenemaker_desktop.gui.job_list import JobList
 from scenemaker_desktop.gui.model_panel import ModelPanel
 from scenemaker_desktop.gui.preview_panel import PreviewPanel
-from scenemaker_desktop.gui.widgets import MARGIN, card, label, section_title
+from scenemaker_desktop.gui.widgets import MARGIN, card, label, section_title, vertical_scroll
 from scenemaker_desktop.gui.worker import TaskRunner, user_message
 
 SIDE_MIN_WIDTH = 230
@@ -146,11 +146,7 @@ class StudioPage(QWidget):
         frame, layout = card("Input")
         frame.setMinimumWidth(SIDE_MIN_WIDTH)
         layout.addWidget(self.drop_zone, 1)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        scroll.setWidget(self.analysis)
-        layout.addWidget(scroll, 2)
+        layout.addWidget(vertical_scroll(self.analysis), 2)
         return frame
 
     def _centre_column(self) -> GivingSplitter:

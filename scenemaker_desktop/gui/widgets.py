@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QRectF, QSize, Qt
 from PySide6.QtGui import QImage, QPainter, QPainterPath, QPixmap
-from PySide6.QtWidgets import QFrame, QLabel, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QLabel, QScrollArea, QSizePolicy, QVBoxLayout, QWidget
 
 MARGIN = 16
 SPACING = 10
@@ -47,6 +47,16 @@ def label(text: str = "", name: str | None = None, wrap: bool = False) -> QLabel
         widget.setObjectName(name)
     widget.setWordWrap(wrap)
     return widget
+
+
+def vertical_scroll(content: QWidget) -> QScrollArea:
+    """``content`` scrolling up and down, never sideways (it takes the view's width)."""
+    scroll = QScrollArea()
+    scroll.setWidgetResizable(True)
+    scroll.setFrameShape(QFrame.Shape.NoFrame)
+    scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    scroll.setWidget(content)
+    return scroll
 
 
 class ElidedLabel(QLabel):
