@@ -97,7 +97,7 @@ class Job(QObject):
     @property
     def paid(self) -> bool:
         """Runs on a model that charges per clip (Local Preview does not)."""
-        return estimate_cost(self.request).per_clip_usd > 0
+        return estimate_cost(self.request).paid
 
     @property
     def finished(self) -> bool:

@@ -133,8 +133,9 @@ class SessionController(QObject):
         from scenemaker_desktop.gui.confirm import run_again_question
 
         def loaded(session: Session) -> None:
-            paid = estimate_cost(session.request).per_clip_usd > 0
-            if not paid or self.agreed(run_again_question(session, verb)):
+            if not estimate_cost(session.request).paid or self.agreed(
+                run_again_question(session, verb)
+            ):
                 then(session)
 
         engine = self.engine

@@ -241,6 +241,11 @@ class CostEstimate:
     def total_usd(self) -> float:
         return round(self.per_clip_usd * self.clips, 2)
 
+    @property
+    def paid(self) -> bool:
+        """Each clip costs money (a cloud model); Local Preview's do not."""
+        return self.per_clip_usd > 0
+
 
 def film_seconds(setup: ModelSetup) -> float:
     """About how long the final video runs: each crossfade overlaps two clips.
