@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from scenemaker_desktop.engine.backends.registry import generator_for
+from scenemaker_desktop.engine.backends.registry import generator_for, seed_steps_for
 from scenemaker_desktop.engine.cancel import CancelToken
 from scenemaker_desktop.engine.catalog import (
     CostEstimate,
@@ -236,7 +236,8 @@ class Engine:
         return self._store.path_of(session, relative)
 
     def _services(self, request: GenerationRequest) -> RunnerServices:
-        return RunnerServices(generator_for(request.spec, self.secrets), self.vision())
+        generator = generator_for(request.spec, self.secrets)
+        return RunnerServices(generator, self.vision(), seed_steps_for(request, self.secrets))
 
 
 def _noted(notices: Sequence[str], notice: str) -> list[str]:

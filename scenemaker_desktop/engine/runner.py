@@ -9,6 +9,7 @@ cloud request whose id was saved is re-polled, never paid for twice.
 from __future__ import annotations
 
 import logging
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +19,8 @@ from scenemaker_desktop.engine.backends.base import ClipJob, ClipProgress, ClipR
 from scenemaker_desktop.engine.cancel import CancelToken
 from scenemaker_desktop.engine.catalog import GenerationRequest, estimate_cost
 from scenemaker_desktop.engine.clip_requests import ClipRequests
+from scenemaker_desktop.engine.continuity.seams import measure_seams
+from scenemaker_desktop.engine.continuity.seeds import SeedPreparer, SeedStepService
 from scenemaker_desktop.engine.errors import Cancelled, SceneMakerError
 from scenemaker_desktop.engine.events import (
     ChainFinishedEvent,
@@ -54,6 +57,8 @@ class RunnerServices:
 
     generator: Generator
     vision: Vision
+    seed_steps: SeedStepService | None = None
+    """The fal calls behind the face steps; None when the request asks for none (or no key)."""
 
 
 ServiceFactory = Callable[[GenerationRequest], RunnerServices]
@@ -87,6 +92,8 @@ class ChainRunner:
                 return run.execute()
             finally:
                 run.services.generator.close()
+                if run.services.seed_steps is not None:
+                    run.services.seed_steps.close()
 
     def _finished(self, session: Session) -> None:
         final = self.store.path_of(session, session.final_video)
@@ -113,6 +120,9 @@ class _SessionRun:
             self.cancel,
             self._notice,
             estimate_cost(self.request).per_clip_usd,
+        )
+        self.seeds = SeedPreparer(
+            session, self.store, self.services.seed_steps, self.cancel, self._notice
         )
 
     def execute(self) -> Session:
@@ -222,11 +232,17 @@ class _SessionRun:
                 num_chains=len(self.session.chains),
                 seed_frame=self._seed_image(chain) if previous else None,
                 previous_prompts=[c.prompt for c in self.session.chains[: chain.index]],
+                reference_image=self.folder / self.session.input_image,
+                character_lock=self.request.character_lock,
             )
             written = self.services.vision.write(context)
             chain.prompt = written.value.prompt
             chain.seed_description = written.value.seed_description
             chain.prompt_source = written.source
+            if previous is not None and written.value.consistency is not None:
+                # The writer looked at the previous chain's end next to the input image.
+                previous.continuity.consistency = round(written.value.consistency, 2)
+                previous.continuity.consistency_source = written.source
             self._notice(written.notice)
         self.store.save(self.session)
 
@@ -249,6 +265,7 @@ class _SessionRun:
             continuation=continuation,
             action=self.request.action,
             num_chains=len(self.session.chains),
+            preserve_quality=self.request.quality_preservation,
         )
 
     def _reporter(
@@ -271,16 +288,23 @@ class _SessionRun:
         self.cancel.raise_if_cancelled()
         is_last = chain.index == len(self.session.chains) - 1
         video = result.video
+        step = Step(Phase.SEED_FRAME, chain.index)
+
+        def on_step(doing: str) -> None:
+            self._progress(end - 0.01, f"{label}: {doing}", step)
+
         if not is_last:
-            step = Step(Phase.SEED_FRAME, chain.index)
-            self._progress(end - 0.01, f"{label}: choosing the seed frame", step)
-            seed_path = video.with_name(video.stem + "_seed.png")
+            on_step("choosing the seed frame")
+            raw_path = video.with_name(video.stem + "_seed_raw.png")
             if self.request.seam == "fast":
-                seed = media.last_frame(video, seed_path, cancel=self.cancel)
+                seed = media.last_frame(video, raw_path, cancel=self.cancel)
             else:
-                seed = media.best_seed_frame(video, seed_path, cancel=self.cancel)
-            chain.seed_frame = self._relative(seed.path)
+                seed = media.best_seed_frame(video, raw_path, cancel=self.cancel)
+            sent = self.seeds.prepare(chain, seed.path, on_step)
+            chain.seed_frame, chain.seed_frame_raw = self._relative(sent), self._relative(seed.path)
             chain.seed_frame_index = seed.index
+        else:
+            self._measure_last(chain, video)
         thumb = media.thumbnail(video, video.with_name(video.stem + "_thumb.jpg"))
         chain.video, chain.thumbnail = self._relative(video), self._relative(thumb)
         chain.generator_state = dict(result.state)
@@ -297,6 +321,12 @@ class _SessionRun:
             )
         )
         self._progress(end, f"{label}: done", Step(Phase.CHAIN_DONE, chain.index, 1.0))
+
+    def _measure_last(self, chain: Chain, video: Path) -> None:
+        """The last chain seeds nothing; its end frame is still measured for the artist."""
+        with tempfile.TemporaryDirectory(prefix="scenemaker-end-") as tmp:
+            end = media.last_frame(video, Path(tmp, "end.png"), cancel=self.cancel)
+            self.seeds.measure_end(chain, end.path, None)
 
     def _assemble(self) -> None:
         self.cancel.raise_if_cancelled()
@@ -326,6 +356,7 @@ class _SessionRun:
             on_progress=report,
         )
         self.session.final_video = FINAL_VIDEO
+        measure_seams(self.session, self.folder, self.cancel)
         self._progress(1.0, "Done", Step(Phase.DONE, fraction=1.0))
 
     def _relative(self, path: Path) -> str:

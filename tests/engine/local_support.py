@@ -45,6 +45,7 @@ def clip_job(
     continuation: Mapping[str, Any] | None = None,
     action: str = "",
     chain: tuple[int, int] | None = None,
+    preserve_quality: bool = True,
 ) -> ClipJob:
     """``chain`` is (index, number of chains); by default a lone chain or its follower."""
     index, count = chain or ((0, 1) if continuation is None else (1, 2))
@@ -58,6 +59,7 @@ def clip_job(
         continuation=continuation,
         action=action,
         num_chains=count,
+        preserve_quality=preserve_quality,
     )
 
 
@@ -85,6 +87,15 @@ def continue_clip(
     seed_index: int,
     params: Mapping[str, Any],
     seed: Path | None = None,
+    preserve_quality: bool = True,
 ) -> ClipResult:
     continuation = {"previous_state": previous.state, "seed_frame_index": seed_index}
-    return render(clip_job(source, output, params, seed=seed, continuation=continuation))
+    job = clip_job(
+        source,
+        output,
+        params,
+        seed=seed,
+        continuation=continuation,
+        preserve_quality=preserve_quality,
+    )
+    return render(job)

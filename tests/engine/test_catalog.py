@@ -65,6 +65,8 @@ def test_defaults_fill_every_parameter():
         ("kling", {"cfg_scale": "1.5"}, "kling: cfg_scale must be a number from 0 to 1"),
         ("pixverse", {"style": "watercolor"}, "style must be one of none, anime"),
         ("local", {"quality_preservation": "maybe"}, "true or false"),
+        ("local", {"face_enhancement": True}, "fal.ai"),
+        ("wan", {"quality_vs_speed": "fastest"}, "one of Maximum Quality, Balanced, Speed"),
         ("wan", {"resolution": "1080p"}, "wan: resolution must be one of 480p, 720p"),
         ("wan", {"num_frames": "81.5"}, "whole number"),
     ],

@@ -58,19 +58,36 @@ def test_analysis_is_one_vision_call_with_the_five_fields(fake, sample_image):
 def test_later_chain_prompt_sees_the_seed_frame_and_keeps_the_lock(fake, sample_image):
     writer = OpenAIPromptWriter(make_client(fake.key), "gpt-4.1-mini")
     fake.queue_content(
-        {"seed_description": "", "prompt": "The beam turns."},
-        {"seed_description": "the beam mid-sweep", "prompt": "The light fades."},
+        {"seed_description": "", "consistency": 1.0, "prompt": "The beam turns."},
+        {"seed_description": "the beam mid-sweep", "consistency": 0.42, "prompt": "The fade."},
     )
     first = writer.write(PromptContext(ANALYSIS, "the beam sweeps", 0, 2, None))
     second = writer.write(
-        PromptContext(ANALYSIS, "the beam sweeps", 1, 2, sample_image, (first.prompt,))
+        PromptContext(
+            ANALYSIS,
+            "the beam sweeps",
+            1,
+            2,
+            sample_image,
+            (first.prompt,),
+            reference_image=sample_image,
+        )
     )
     assert [c.image_attached for c in fake.calls] == [False, True]
     assert second.seed_description == "the beam mid-sweep"
+    # Compared with the reference only when it saw both images.
+    assert first.consistency is None and second.consistency == pytest.approx(0.42)
     assert first.prompt.startswith("The beam turns.")
     assert first.prompt.endswith(lock_block(ANALYSIS)) and second.prompt.endswith(
         lock_block(ANALYSIS)
     )
+
+
+def test_without_the_character_lock_no_lock_block_is_added(fake):
+    writer = OpenAIPromptWriter(make_client(fake.key), "gpt-4.1-mini")
+    fake.queue_content({"seed_description": "", "consistency": 1.0, "prompt": "The beam turns."})
+    context = PromptContext(ANALYSIS, "the beam sweeps", 0, 1, None, character_lock=False)
+    assert writer.write(context).prompt == "The beam turns."
 
 
 def test_a_session_makes_at_most_chains_plus_one_calls(fake, sample_image, tmp_path, monkeypatch):
@@ -85,6 +102,11 @@ def test_a_session_makes_at_most_chains_plus_one_calls(fake, sample_image, tmp_p
     assert done.analysis_source == "openai"
     assert all(c.prompt_source == "openai" for c in done.chains)
     assert done.chains[1].seed_description
+    # The chain calls compared each seed frame with the input; the last chain seeds nothing.
+    sources = [c.continuity.consistency_source for c in done.chains]
+    assert sources == ["openai", "openai", "offline"]
+    saved = json.loads((store.folder(session.id) / "session.json").read_text())
+    assert saved["chains"][0]["continuity"]["consistency"] == done.chains[0].continuity.consistency
     assert fake.key not in (store.folder(session.id) / "session.json").read_text()
 
 

@@ -37,6 +37,8 @@ class ClipJob:
     """The user's own action text (the prompt may add description that misleads keyword use)."""
     num_chains: int = 1
     """Chains in the session: a generator may ease in on the first and out on the last only."""
+    preserve_quality: bool = True
+    """The session's quality preservation: Local Preview then renders from the source image."""
 
 
 @dataclass(frozen=True)

@@ -42,7 +42,6 @@ class RenderSettings:
     duration: int
     strength: float
     move: CameraMove
-    quality_preservation: bool
 
     @property
     def frame_count(self) -> int:
@@ -87,7 +86,6 @@ def read_settings(
             duration=int(values.duration),
             strength=float(values.motion_strength),
             move=choose_move(action_text) if move == "auto" else CameraMove(move),
-            quality_preservation=bool(values.quality_preservation),
         )
     except (KeyError, ValueError, TypeError) as exc:
         # Validation should have caught this; say which value, not where it broke.
@@ -133,8 +131,7 @@ class LocalPreviewGenerator:
         # resampled and H.264-compressed would soften the picture a little more each
         # chain. Off, we follow the seed frame like a cloud model must (it only sees
         # the seed), so the preview shows what plain chaining does to a picture.
-        preserve = LocalPreviewValues.of(job.params).quality_preservation
-        from_source = job.continuation is None or (preserve and previous is not None)
+        from_source = job.continuation is None or (job.preserve_quality and previous is not None)
         image_path = Path(job.source_image if from_source else job.seed_image)
         with _opened(image_path) as image:
             size = _upright_size(image, image_path)

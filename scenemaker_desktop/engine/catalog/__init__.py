@@ -8,8 +8,6 @@ from scenemaker_desktop.engine.catalog.models import (
 from scenemaker_desktop.engine.catalog.params import Param, ParamKind
 from scenemaker_desktop.engine.catalog.pricing import Price
 from scenemaker_desktop.engine.catalog.request import (
-    CHAINS_PARAM,
-    SESSION_PARAMS,
     CostEstimate,
     GenerationRequest,
     ModelSetup,
@@ -26,11 +24,20 @@ from scenemaker_desktop.engine.catalog.seed_request import (
     load_seed_request,
     seed_request_to_request,
 )
+from scenemaker_desktop.engine.catalog.seed_steps import SEED_STEPS, SeedStepSpec
+from scenemaker_desktop.engine.catalog.session_params import (
+    CHAINS_PARAM,
+    QUALITY_PARAM,
+    SESSION_PARAMS,
+    quality_values,
+)
 from scenemaker_desktop.engine.catalog.spec import ClipTiming, ModelSpec
 
 __all__ = [
     "CHAINS_PARAM",
     "MODELS",
+    "QUALITY_PARAM",
+    "SEED_STEPS",
     "SESSION_PARAMS",
     "ClipTiming",
     "CostEstimate",
@@ -41,6 +48,7 @@ __all__ = [
     "Param",
     "ParamKind",
     "Price",
+    "SeedStepSpec",
     "allowed_keys",
     "build_request",
     "default_model_id",
@@ -50,6 +58,7 @@ __all__ = [
     "get_model",
     "load_seed_request",
     "parse_set_options",
+    "quality_values",
     "seed_request_to_request",
     "validate_setup",
 ]

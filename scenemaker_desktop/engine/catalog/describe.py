@@ -5,7 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from scenemaker_desktop.engine.catalog.models import MODELS
-from scenemaker_desktop.engine.catalog.request import SESSION_PARAMS, estimate_cost, validate_setup
+from scenemaker_desktop.engine.catalog.request import estimate_cost, validate_setup
+from scenemaker_desktop.engine.catalog.seed_steps import SEED_STEPS
+from scenemaker_desktop.engine.catalog.session_params import (
+    QUALITY_PARAM,
+    SESSION_PARAMS,
+    quality_values,
+)
 
 
 def describe_catalog() -> dict[str, Any]:
@@ -20,8 +26,15 @@ def describe_catalog() -> dict[str, Any]:
                 "summary": spec.summary,
                 "price_per_clip_usd": estimate_cost(validate_setup(spec.id)).per_clip_usd,
                 "parameters": [p.describe() for p in spec.params],
+                "quality_presets": {
+                    level: quality_values(spec, level) for level in QUALITY_PARAM.choices
+                },
             }
             for spec in MODELS
         ],
         "session_parameters": [p.describe() for p in SESSION_PARAMS],
+        "seed_steps": [
+            {"key": s.key, "name": s.label, "endpoint": s.endpoint, "price_usd": s.price_usd}
+            for s in SEED_STEPS
+        ],
     }

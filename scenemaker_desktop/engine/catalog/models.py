@@ -95,14 +95,8 @@ LOCAL = ModelSpec(
             "auto",
             "auto chooses the move from the action text.",
         ),
-        flag(
-            "quality_preservation",
-            "Quality preservation",
-            True,
-            "Render every chain from the full-resolution image so chains never soften.",
-            legacy_field="enable_quality_preservation",
-        ),
     ),
+    presets={"Maximum Quality": {"resolution": "1080p"}, "Speed": {"resolution": "480p"}},
 )
 
 WAN = ModelSpec(
@@ -115,6 +109,10 @@ WAN = ModelSpec(
     timing=ClipTiming(
         frames_param="num_frames", fps_param="frames_per_second", typical_generation_seconds=90.0
     ),
+    presets={
+        "Maximum Quality": {"num_inference_steps": 40, "acceleration": "none"},
+        "Speed": {"num_inference_steps": 20, "resolution": "480p"},
+    },
     params=(
         choice(
             "resolution",
@@ -222,6 +220,10 @@ PIXVERSE = ModelSpec(
         factors=(("duration", {"8": 2.0}),),
     ),
     rules=(_pixverse_1080p_only_5s,),
+    presets={
+        "Maximum Quality": {"resolution": "1080p", "duration": "5"},
+        "Speed": {"resolution": "540p"},
+    },
     timing=ClipTiming(seconds_param="duration", typical_generation_seconds=45.0),
     params=(
         choice(
@@ -272,6 +274,8 @@ LUMA = ModelSpec(
         ),
     ),
     timing=ClipTiming(seconds_param="duration", typical_generation_seconds=75.0),
+    # 1080p would quadruple the price: the top preset stops at 720p (double).
+    presets={"Maximum Quality": {"resolution": "720p"}},
     params=(
         choice(
             "duration",
@@ -365,7 +369,6 @@ class LocalPreviewValues:
     fps: int
     motion_strength: float
     camera_move: str
-    quality_preservation: bool
 
     @classmethod
     def of(cls, values: Mapping[str, Any]) -> LocalPreviewValues:

@@ -7,7 +7,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from scenemaker_desktop.engine.catalog.models import MODELS
-from scenemaker_desktop.engine.catalog.params import Param, choice, integer, number
+from scenemaker_desktop.engine.catalog.seed_steps import SEED_STEPS, SeedStepSpec
+from scenemaker_desktop.engine.catalog.session_params import (
+    QUALITY_PARAM,
+    SESSION_PARAMS,
+    quality_values,
+)
 from scenemaker_desktop.engine.catalog.spec import ModelSpec
 from scenemaker_desktop.engine.errors import ValidationError
 from scenemaker_desktop.engine.vision.base import ANALYSIS_FIELDS
@@ -15,35 +20,6 @@ from scenemaker_desktop.engine.vision.base import ANALYSIS_FIELDS
 MAX_ACTION_CHARS = 1000
 MAX_ANALYSIS_CHARS = 1000
 
-CHAINS_PARAM = integer(
-    "chains",
-    "Chains",
-    1,
-    10,
-    3,
-    "How many clips are chained into the final video.",
-    legacy_field="num_chains",
-)
-SESSION_PARAMS: tuple[Param, ...] = (
-    CHAINS_PARAM,
-    choice(
-        "seam",
-        "Seams",
-        ("exact", "fast"),
-        "exact",
-        "exact: cut each clip at its seed frame and encode once; fast: stream-copy draft.",
-    ),
-    number(
-        "crossfade",
-        "Crossfade (s)",
-        0.0,
-        2.0,
-        0.0,
-        "Blend clips over this many seconds (exact seams only).",
-        step=0.1,
-    ),
-)
-"""Settings of the session rather than of the model: same keys for every model."""
 
 
 @dataclass(frozen=True)
@@ -54,16 +30,26 @@ class ModelSetup:
     model: str
     params: Mapping[str, Any]
     chains: int
+    quality_vs_speed: str
     seam: str
     crossfade: float
+    quality_preservation: bool
+    character_lock: bool
+    face_enhancement: bool
+    face_swap: bool
 
     @property
     def spec(self) -> ModelSpec:
         return get_model(self.model)
 
     def session_values(self) -> dict[str, Any]:
-        """Chains, seam and crossfade under their catalog keys."""
+        """The session's own values (chains, seams, continuity) under their catalog keys."""
         return {p.key: getattr(self, p.key) for p in SESSION_PARAMS}
+
+    @property
+    def seed_steps(self) -> tuple[SeedStepSpec, ...]:
+        """The paid fal steps each seed frame goes through, in order."""
+        return tuple(step for step in SEED_STEPS if getattr(self, step.key))
 
 
 @dataclass(frozen=True)
@@ -122,6 +108,9 @@ def validate_setup(
     overrides = dict(overrides or {})
     if chains is not None:
         overrides.setdefault("chains", chains)
+    level = QUALITY_PARAM.coerce(overrides.get(QUALITY_PARAM.key, QUALITY_PARAM.default), spec.id)
+    for key, value in quality_values(spec, level).items():
+        overrides.setdefault(key, value)  # what the artist set wins over the preset
     session = {p.key: p.coerce(overrides.pop(p.key, p.default), spec.id) for p in SESSION_PARAMS}
     params = spec.defaults()
     for key, value in overrides.items():
@@ -136,6 +125,11 @@ def validate_setup(
     setup = ModelSetup(model=spec.id, params=params, **session)
     if setup.crossfade > 0 and setup.seam == "fast":
         raise ValidationError("crossfade needs exact seams (set seam=exact or crossfade=0)")
+    if setup.seed_steps and not spec.needs_fal:
+        names = " and ".join(step.label for step in setup.seed_steps)
+        raise ValidationError(
+            f"{spec.id}: {names} run on fal.ai; choose a cloud model or turn them off"
+        )
     return setup
 
 
@@ -151,9 +145,7 @@ def build_request(
     return GenerationRequest(
         model=setup.model,
         params=setup.params,
-        chains=setup.chains,
-        seam=setup.seam,
-        crossfade=setup.crossfade,
+        **setup.session_values(),
         action=_clean_action(action),
         analysis=_clean_analysis(analysis or {}),
     )
@@ -236,10 +228,16 @@ class CostEstimate:
     per_clip_usd: float
     clips: int
     seconds_per_clip: float
+    per_seed_usd: float = 0.0
+    """The paid seed-frame steps (faces) for each seed frame; there is one fewer than clips."""
+
+    @property
+    def seeds(self) -> int:
+        return max(0, self.clips - 1)
 
     @property
     def total_usd(self) -> float:
-        return round(self.per_clip_usd * self.clips, 2)
+        return round(self.per_clip_usd * self.clips + self.per_seed_usd * self.seeds, 2)
 
     @property
     def paid(self) -> bool:
@@ -258,4 +256,7 @@ def film_seconds(setup: ModelSetup) -> float:
 def estimate_cost(setup: ModelSetup) -> CostEstimate:
     """What a session with this setup costs if every chain runs once (a request is a setup)."""
     spec = setup.spec
-    return CostEstimate(spec.clip_cost(setup.params), setup.chains, spec.clip_seconds(setup.params))
+    per_seed = round(sum(step.price_usd for step in setup.seed_steps), 4)
+    return CostEstimate(
+        spec.clip_cost(setup.params), setup.chains, spec.clip_seconds(setup.params), per_seed
+    )

@@ -18,11 +18,11 @@ from typing import Any
 from scenemaker_desktop.engine.catalog.models import DEFAULT_CLOUD, MODELS
 from scenemaker_desktop.engine.catalog.params import Param, ParamKind
 from scenemaker_desktop.engine.catalog.request import (
-    SESSION_PARAMS,
     GenerationRequest,
     build_request,
     get_model,
 )
+from scenemaker_desktop.engine.catalog.session_params import SESSION_PARAMS
 from scenemaker_desktop.engine.catalog.spec import ModelSpec
 from scenemaker_desktop.engine.errors import ValidationError
 from scenemaker_desktop.engine.vision.base import ANALYSIS_FIELDS
@@ -32,10 +32,6 @@ ACTION_FIELD = "action_direction"
 SEED_ONLY_FIELDS: dict[str, str] = {
     "scene_vision": "the story is planned from the action and the analysis",
     "kling_aspect_ratio": "Kling 2.1 PRO takes the image's own shape",
-    "enable_character_consistency": "the character lock is always on",
-    "enable_face_enhancement": "face restoration is not available yet",
-    "enable_face_swapping": "face swapping is not available yet",
-    "quality_vs_speed": "each model's own parameters set quality and speed",
 }
 """Fields the old app had that do not change a render here, and why. Accepted so old
 requests load; a request that sends one gets a note saying so."""

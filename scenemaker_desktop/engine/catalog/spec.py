@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from scenemaker_desktop.engine.catalog.params import Param
@@ -49,6 +49,8 @@ class ModelSpec:
     """Names the old web app used for this model ("WAN (Default)")."""
     rules: tuple[CrossRule, ...] = ()
     needs_fal: bool = True
+    presets: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    """Values each quality-vs-speed level sets ("Speed": fewer steps); see session_params."""
 
     def param(self, key: str) -> Param | None:
         return next((p for p in self.params if p.key == key), None)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from scenemaker_desktop.engine.catalog import estimate_cost
 from scenemaker_desktop.engine.sessions.model import (
+    CLIP,
     Chain,
     ChainStatus,
     Charge,
@@ -19,22 +20,36 @@ from scenemaker_desktop.engine.sessions.model import (
 )
 
 
-def record_charge(session: Session, chain: Chain, usd: float, request_id: str | None) -> None:
+def record_charge(
+    session: Session, chain: Chain, usd: float, request_id: str | None, item: str = CLIP
+) -> None:
     """A submission the service took: counted in the chain's and the session's cost."""
     if not usd:
         return
     chain.cost_usd = round(chain.cost_usd + usd, 4)
     session.cost_usd = round(session.cost_usd + usd, 4)
-    session.cost_log.append(Charge(now_iso(), chain.index, usd, request_id))
+    session.cost_log.append(Charge(now_iso(), chain.index, usd, request_id, item=item))
 
 
-def record_lost_submission(session: Session, chain: Chain, usd: float, why: str) -> str:
-    """A submission that went out without an answer: logged unconfirmed; returns the note."""
-    since = chain.submitting_since or now_iso()
-    chain.submitting_since = None
-    session.cost_log.append(Charge(since, chain.index, usd, None, confirmed=False))
+def record_lost_submission(
+    session: Session,
+    chain: Chain,
+    usd: float,
+    why: str,
+    *,
+    since: str | None = None,
+    item: str = CLIP,
+) -> str:
+    """A submission that went out without an answer: logged unconfirmed; returns the note.
+
+    ``since`` is when it went out (a clip's is ``chain.submitting_since``)."""
+    if item == CLIP:
+        since, chain.submitting_since = since or chain.submitting_since, None
+    since = since or now_iso()
+    session.cost_log.append(Charge(since, chain.index, usd, None, confirmed=False, item=item))
+    what = "its submission" if item == CLIP else f"its {item.replace('_', ' ')} submission"
     return (
-        f"chain {chain.index + 1}: the answer to its submission at {since} was lost ({why}); "
+        f"chain {chain.index + 1}: the answer to {what} at {since} was lost ({why}); "
         f"fal may have charged for a job we cannot see (≈ ${usd:.2f})"
     )
 
@@ -85,4 +100,8 @@ def cost_breakdown(session: Session) -> CostBreakdown:
 
 
 def _tries(session: Session, chain_index: int) -> int:
-    return sum(1 for c in session.cost_log if c.chain_index == chain_index and c.confirmed)
+    return sum(
+        1
+        for c in session.cost_log
+        if c.chain_index == chain_index and c.confirmed and c.item == CLIP
+    )

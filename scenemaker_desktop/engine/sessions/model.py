@@ -19,6 +19,8 @@ from scenemaker_desktop.engine.catalog import GenerationRequest
 from scenemaker_desktop.engine.errors import SessionNotFoundError
 from scenemaker_desktop.engine.typed_json import ShapeError, from_plain, to_plain
 
+CLIP = "clip"
+"""What a charge paid for when it is a chain's clip (the others are seed steps' keys)."""
 SESSION_ID = re.compile(r"^\d{8}-\d{6}-[0-9a-f]{6}$")
 FORMAT_VERSION = 1
 
@@ -78,6 +80,39 @@ def check_session_id(session_id: str) -> str:
 
 
 @dataclass
+class SeedStep:
+    """One paid fal step on a chain's seed frame (faces): its request id reaches disk
+    before the first poll, like a clip's, so a resume collects it instead of paying again."""
+
+    key: str
+    """The catalog's step key (``face_enhancement``)."""
+    request_id: str | None = None
+    submitting_since: str | None = None
+    image: str | None = None
+    """The result, once downloaded."""
+    skipped: str = ""
+    """Why the step did not run, when it did not."""
+
+
+@dataclass
+class Continuity:
+    """How well a chain holds on to the input image, as measured (None: not measured yet)."""
+
+    drift_raw: float | None = None
+    """ΔE76 of the mean colour of the chain's end frame (its raw seed) from the input image."""
+    drift: float | None = None
+    """The same for the seed frame actually sent on, after the corrections."""
+    correction: float = 0.0
+    """How much of the colour difference the correction removed (0–1)."""
+    seam_jump: float | None = None
+    """The seam after this chain: its jump over the median step of the clips around it."""
+    consistency: float | None = None
+    """0–1: how well the end frame keeps the input's subject and look."""
+    consistency_source: str = ""
+    """"openai" (the chain prompt call compared them) or "offline" (an image measure)."""
+
+
+@dataclass
 class Chain:
     """One clip of the chain. Paths are relative to the session folder."""
 
@@ -89,7 +124,12 @@ class Chain:
     fal_request_id: str | None = None
     video: str | None = None
     seed_frame: str | None = None
+    """The frame the next chain starts from, as sent (after colour and face corrections)."""
+    seed_frame_raw: str | None = None
+    """That frame as the clip had it, before any correction."""
     seed_frame_index: int | None = None
+    seed_steps: list[SeedStep] = field(default_factory=list)
+    continuity: Continuity = field(default_factory=Continuity)
     thumbnail: str | None = None
     generator_state: dict[str, Any] = field(default_factory=dict)
     cost_usd: float = 0.0
@@ -103,7 +143,9 @@ class Chain:
     on resume, the answer was lost with the process, and fal may have taken the job."""
 
     def paths(self) -> list[str]:
-        return [p for p in (self.video, self.seed_frame, self.thumbnail) if p is not None]
+        steps = [step.image for step in self.seed_steps]
+        named = (self.video, self.seed_frame, self.seed_frame_raw, self.thumbnail, *steps)
+        return [p for p in named if p is not None]
 
 
 @dataclass
@@ -117,6 +159,8 @@ class Charge:
     confirmed: bool = True
     """False when the submission's answer was lost: fal may have charged for a job we
     cannot see, so the money is shown but not counted in ``cost_usd``."""
+    item: str = CLIP
+    """What was paid for: the chain's clip, or a seed step (``face_enhancement``)."""
 
 
 @dataclass

@@ -36,6 +36,9 @@ class ChainPrompt:
 
     prompt: str
     seed_description: str = ""
+    consistency: float | None = None
+    """How well the seed frame keeps the input image's subject and look (0–1), when the
+    writer compared the two; None when it did not."""
 
 
 @dataclass(frozen=True)
@@ -54,6 +57,10 @@ class PromptContext:
     ``frame_description``); writers then use it instead of looking at ``seed_frame``."""
     scene_vision: str = ""
     """The whole story in a few sentences, when the artist wrote one."""
+    reference_image: Path | None = None
+    """The session's input image, for writers that compare the seed frame against it."""
+    character_lock: bool = True
+    """Append the CHARACTER LOCK block (the same words in every chain)."""
 
 
 class Analyzer(Protocol):

@@ -1,9 +1,10 @@
 """Image analysis and chain prompts written by an OpenAI vision model.
 
 Budget: one call analyzes the input image; each chain then costs one call —
-for later chains a call that sees the seed frame and answers with both a short
-description of it and the next prompt. N chains therefore make at most N + 1
-calls (the old app made four per chain and threw the description away).
+for later chains a call that sees the seed frame (and the input image beside
+it) and answers with a short description of the frame, how consistent it is
+with the input (0–1), and the next prompt. N chains therefore make at most
+N + 1 calls (the old app made four per chain and threw the description away).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from pydantic import BaseModel, Field
 
 from scenemaker_desktop.engine.vision.base import ChainPrompt, ImageAnalysis, PromptContext
 from scenemaker_desktop.engine.vision.openai_client import image_data_url, parse_structured
-from scenemaker_desktop.engine.vision.prompts import arc_phases, fit_prompt, lock_block
+from scenemaker_desktop.engine.vision.prompts import arc_phases, context_lock, fit_prompt
 
 _ANALYZE_SYSTEM = (
     "You analyze a still image that will seed an image-to-video generation. Describe what is "
@@ -28,7 +29,9 @@ _PROMPT_SYSTEM = (
     "chained clips. Write a single cinematic paragraph (at most 90 words): what moves and how, "
     "the camera, the light. Describe only what happens in this clip, as the next beat of the "
     "story arc, continuing seamlessly from the starting frame. Do not restate the style lock; "
-    "it is appended for you. No lists, no quotes, no scene cuts."
+    "it is appended for you. No lists, no quotes, no scene cuts. When a reference image is "
+    "given, also rate how consistent the starting frame is with it (same subject, face, "
+    "wardrobe, palette and style; camera framing does not count)."
 )
 
 
@@ -42,6 +45,10 @@ class AnalysisAnswer(BaseModel):
 
 class ChainAnswer(BaseModel):
     seed_description: str = Field(description="one sentence describing the starting frame")
+    consistency: float = Field(
+        description="0 to 1: how well the starting frame keeps the reference image's subject, "
+        "face, wardrobe, palette and style (1 = the same; ignore camera framing)"
+    )
     prompt: str = Field(description="the cinematic prompt for this clip")
 
 
@@ -90,15 +97,26 @@ class OpenAIPromptWriter:
         if context.frame_description:
             brief += f"The clip starts on a frame showing: {context.frame_description}\n"
         user: list[dict[str, Any]] = [{"type": "text", "text": brief}]
-        if context.seed_frame is not None and not context.frame_description:
-            user.append({"type": "text", "text": "The clip starts on this frame:"})
-            user.append(
-                {"type": "image_url", "image_url": {"url": image_data_url(context.seed_frame)}}
-            )
+        sees_frame = context.seed_frame is not None and not context.frame_description
+        if sees_frame:
+            user += _image("The clip starts on this frame:", context.seed_frame)
+            if context.reference_image is not None:
+                user += _image("Reference (the input image):", context.reference_image)
         answer = parse_structured(self.client, self.model, _PROMPT_SYSTEM, user, ChainAnswer)
         # The same lock block as the offline writer, so the look stays locked word for word.
-        prompt = fit_prompt(" ".join(answer.prompt.split()), "", lock_block(analysis))
+        prompt = fit_prompt(" ".join(answer.prompt.split()), "", context_lock(context))
         description = context.frame_description or (
             answer.seed_description.strip() if context.seed_frame is not None else ""
         )
-        return ChainPrompt(prompt=prompt, seed_description=description)
+        compared = sees_frame and context.reference_image is not None
+        consistency = min(1.0, max(0.0, answer.consistency)) if compared else None
+        return ChainPrompt(prompt, description, consistency)
+
+
+def _image(caption: str, path: Path | None) -> list[dict[str, Any]]:
+    if path is None:
+        return []
+    return [
+        {"type": "text", "text": caption},
+        {"type": "image_url", "image_url": {"url": image_data_url(path)}},
+    ]

@@ -119,8 +119,15 @@ def lock_block(analysis: ImageAnalysis) -> str:
     return f"CHARACTER LOCK — keep identical in every shot: {'; '.join(parts)}."
 
 
+def context_lock(context: PromptContext) -> str:
+    """The lock block for this context: empty when the artist turned the character lock off."""
+    return lock_block(context.analysis) if context.character_lock else ""
+
+
 def fit_prompt(beat: str, rest: str, lock: str, limit: int = PROMPT_LIMIT) -> str:
     """Join the parts within ``limit`` characters, trimming the beat first, never the lock."""
+    if not lock:
+        return trim_words(" ".join(part for part in (beat, rest) if part), limit)
     budget = limit - len(lock) - 1
     body = " ".join(part for part in (beat, rest) if part)
     if len(body) > budget and rest:
@@ -171,7 +178,7 @@ class TemplatePromptWriter:
             )
             if part
         )
-        prompt = fit_prompt(beat, rest, lock_block(context.analysis))
+        prompt = fit_prompt(beat, rest, context_lock(context))
         return ChainPrompt(prompt=prompt, seed_description=seed_description)
 
 
