@@ -13,6 +13,7 @@ from PIL import Image
 from scenemaker_desktop.engine.cancel import CancelToken
 from scenemaker_desktop.engine.catalog import SeedStepSpec, build_request, estimate_cost
 from scenemaker_desktop.engine.catalog.seed_steps import FACE_ENHANCEMENT, FACE_SWAP
+from scenemaker_desktop.engine.errors import ValidationError
 from scenemaker_desktop.engine.errors import Cancelled
 from scenemaker_desktop.engine.runner import ChainRunner, RunnerServices
 from scenemaker_desktop.engine.sessions.intake import create_session
@@ -102,9 +103,11 @@ def test_face_steps_run_in_order_on_each_seed_and_are_charged(store):
     assert first_restore["seed"] == folder / done.chains[0].seed_frame_raw  # the raw frame
     assert first_swap["reference"] == folder / done.input_image
     logged = [(c.item, c.usd) for c in done.cost_log if c.item != "clip"]
-    assert logged == [("face_enhancement", FACE_ENHANCEMENT.price_usd), ("face_swap", 0.03)] * 2
+    prices = [("face_enhancement", FACE_ENHANCEMENT.price_usd), ("face_swap", FACE_SWAP.price_usd)]
+    assert logged == prices * 2
     clips = estimate_cost(done.request).per_clip_usd * 3
-    assert done.cost_usd == pytest.approx(clips + 2 * (FACE_ENHANCEMENT.price_usd + 0.03))
+    faces = FACE_ENHANCEMENT.price_usd + FACE_SWAP.price_usd
+    assert done.cost_usd == pytest.approx(clips + 2 * faces)
     assert estimate_cost(done.request).total_usd == pytest.approx(round(done.cost_usd, 2))
     with Image.open(folder / done.chains[0].seed_frame) as sent:
         assert sent.getpixel((0, 0))[1] < 60  # the marker of the fake's answer survived
@@ -134,7 +137,7 @@ def test_a_resumed_face_step_is_collected_not_paid_again(store):
 
 
 def test_face_steps_need_a_cloud_model():
-    with pytest.raises(Exception, match="fal.ai"):
+    with pytest.raises(ValidationError, match=r"run on fal\.ai"):
         build_request("local", "x", 2, {"face_swap": True})
 
 

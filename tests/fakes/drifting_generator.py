@@ -41,10 +41,8 @@ def graded(image: Image.Image, amount: float) -> Image.Image:
         return lambda v: max(0, min(255, round(((v * scale + offset) - 128) * contrast + 128)))
 
     red, green, blue = image.convert("RGB").split()
-    return Image.merge(
-        "RGB",
-        (red.point(curve(gain, lift)), green.point(curve(1.0, 0.0)), blue.point(curve(2 - gain, 0))),
-    )
+    bands = (red.point(curve(gain, lift)), green.point(curve(1, 0)), blue.point(curve(2 - gain, 0)))
+    return Image.merge("RGB", bands)
 
 
 @dataclass
