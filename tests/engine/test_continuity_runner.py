@@ -13,8 +13,7 @@ from PIL import Image
 from scenemaker_desktop.engine.cancel import CancelToken
 from scenemaker_desktop.engine.catalog import SeedStepSpec, build_request, estimate_cost
 from scenemaker_desktop.engine.catalog.seed_steps import FACE_ENHANCEMENT, FACE_SWAP
-from scenemaker_desktop.engine.errors import ValidationError
-from scenemaker_desktop.engine.errors import Cancelled
+from scenemaker_desktop.engine.errors import Cancelled, ValidationError
 from scenemaker_desktop.engine.runner import ChainRunner, RunnerServices
 from scenemaker_desktop.engine.sessions.intake import create_session
 from scenemaker_desktop.engine.sessions.model import SessionStatus
