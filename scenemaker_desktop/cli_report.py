@@ -7,6 +7,7 @@ from typing import Any
 from scenemaker_desktop import __version__
 from scenemaker_desktop.cli_output import print_json
 from scenemaker_desktop.engine.catalog.describe import describe_catalog
+from scenemaker_desktop.engine.continuity.report import continuity_line, verdict_of
 from scenemaker_desktop.engine.facade import Engine
 from scenemaker_desktop.engine.health import Health
 from scenemaker_desktop.engine.sessions.model import Session
@@ -88,6 +89,10 @@ def print_session(engine: Engine, session: Session, as_json: bool) -> None:
         print(f"error     {session.error}")
     for chain in session.chains:
         print(f"chain {chain.index + 1:>2}  {chain.status.value:<10} {chain.video or '-'}")
+        measured = continuity_line(chain.continuity)
+        if measured:
+            flags = "; ".join(verdict_of(chain.continuity).reasons)
+            print(f"          {measured}" + (f"  ⚑ {flags}" if flags else ""))
     print(f"final     {_absolute(engine, session, session.final_video) or '-'}")
 
 

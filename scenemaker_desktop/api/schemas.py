@@ -56,6 +56,24 @@ class VideoGenerationResponse(BaseModel):
     message: str = Field(description="What happened, in words.")
 
 
+class ChainContinuity(BaseModel):
+    """How well one chain holds on to the input image (our extension; null: not measured)."""
+
+    index: int = Field(description="The chain, 0-based.")
+    drift: float | None = Field(
+        description="ΔE76 of the mean Lab colour of the seed frame sent on, from the input image."
+    )
+    drift_raw: float | None = Field(
+        description="The same for the chain's end frame as generated, before corrections."
+    )
+    seam_jump: float | None = Field(
+        description="The seam after this chain: its jump over the median frame step around it."
+    )
+    consistency: float | None = Field(description="0–1: the end frame against the input image.")
+    consistency_source: str = Field(description="openai or offline.")
+    flags: list[str] = Field(description="Why the chain is flagged; empty when it is fine.")
+
+
 class GenerationStatus(BaseModel):
     session_id: str = Field(description="The session.")
     status: str = Field(description="initializing, running, completed, error or cancelled.")
@@ -73,6 +91,9 @@ class GenerationStatus(BaseModel):
     cost_usd: float = Field(description="What fal has charged for this session so far.")
     notices: list[str] = Field(description="What the user should know (fallbacks, unused fields).")
     model: str = Field(description="The model's id (see GET /models).")
+    continuity: list[ChainContinuity] = Field(
+        description="Colour drift, seam and consistency per chain, as measured so far."
+    )
 
 
 class SessionSummary(BaseModel):

@@ -7,9 +7,10 @@ running worker last reported (or the place in the queue) fills in the rest.
 from __future__ import annotations
 
 from scenemaker_desktop.api.jobs import LiveState
-from scenemaker_desktop.api.schemas import GenerationStatus, SessionSummary
+from scenemaker_desktop.api.schemas import ChainContinuity, GenerationStatus, SessionSummary
+from scenemaker_desktop.engine.continuity.report import verdict_of
 from scenemaker_desktop.engine.facade import Engine
-from scenemaker_desktop.engine.sessions.model import ChainStatus, Session, SessionStatus
+from scenemaker_desktop.engine.sessions.model import Chain, ChainStatus, Session, SessionStatus
 from scenemaker_desktop.engine.sessions.store import SessionListing
 
 OLD_WORDS = {
@@ -86,6 +87,20 @@ def generation_status(engine: Engine, session: Session, live: LiveState | None) 
         cost_usd=session.cost_usd,
         notices=list(session.notices),
         model=session.model,
+        continuity=[_continuity(chain) for chain in session.chains],
+    )
+
+
+def _continuity(chain: Chain) -> ChainContinuity:
+    measured = chain.continuity
+    return ChainContinuity(
+        index=chain.index,
+        drift=measured.drift,
+        drift_raw=measured.drift_raw,
+        seam_jump=measured.seam_jump,
+        consistency=measured.consistency,
+        consistency_source=measured.consistency_source,
+        flags=list(verdict_of(measured).reasons),
     )
 
 

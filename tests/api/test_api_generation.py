@@ -80,6 +80,11 @@ def test_the_old_clients_flow_runs_to_completed_and_downloads_every_file(server:
     stored = json.loads((home / "sessions" / session_id / "session.json").read_text())
     assert stored["request"]["params"]["resolution"] == "360p"
     assert stored["analysis"]["theme"] == analysis["theme"]
+    # Our extension: the continuity measured per chain, as session.json has it.
+    first, last = status["continuity"]
+    assert first["drift"] == stored["chains"][0]["continuity"]["drift"] is not None
+    assert first["seam_jump"] is not None and last["seam_jump"] is None
+    assert last["consistency_source"] == "offline" and isinstance(first["flags"], list)
 
 
 def test_sessions_are_one_store_with_the_cli(server: Server, home):
