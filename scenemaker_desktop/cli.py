@@ -49,6 +49,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     resume = commands.add_parser("resume", help="continue an interrupted or failed session")
     resume.add_argument("session_id")
+    resume.add_argument(
+        "--from-chain",
+        type=int,
+        metavar="N",
+        help="make chain N (1-based) and every chain after it again; "
+        "the clips they replace move to the session's replaced/ folder",
+    )
     _add_json(resume)
 
     analyze = commands.add_parser("analyze", help="describe an image (the five analysis fields)")

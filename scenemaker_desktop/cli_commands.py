@@ -105,6 +105,9 @@ def _request_from_args(engine: Engine, args: argparse.Namespace) -> GenerationRe
 
 def cmd_resume(args: argparse.Namespace) -> int:
     engine = Engine.from_environment()
+    if args.from_chain is not None:
+        session = engine.regenerate_from(args.session_id, args.from_chain - 1)
+        print(f"note: {session.notices[-1]}", file=sys.stderr)
     session = engine.load_session(args.session_id)
     if session.status is SessionStatus.COMPLETED:
         print(f"session {session.id} is already completed", file=sys.stderr)

@@ -33,6 +33,7 @@ from scenemaker_desktop.engine.runner import ChainRunner, RunnerServices, progre
 from scenemaker_desktop.engine.secrets import KeyInfo, Secrets
 from scenemaker_desktop.engine.sessions.intake import SESSION_THUMBNAIL, create_session
 from scenemaker_desktop.engine.sessions.model import Session
+from scenemaker_desktop.engine.sessions.regenerate import regenerate_from
 from scenemaker_desktop.engine.sessions.store import SessionListing, SessionStore
 from scenemaker_desktop.engine.settings import Settings
 from scenemaker_desktop.engine.vision.base import ChainPrompt, ImageAnalysis, PromptContext
@@ -223,6 +224,10 @@ class Engine:
 
     def delete_session(self, session_id: str) -> None:
         self._store.delete(session_id)
+
+    def regenerate_from(self, session_id: str, chain_index: int) -> Session:
+        """Set chains ``chain_index``… to be made again; ``resume`` then makes them."""
+        return regenerate_from(self._store, session_id, chain_index)
 
     def session_folder(self, session_id: str) -> Path:
         return self._store.folder(session_id)
