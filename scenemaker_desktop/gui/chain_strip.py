@@ -9,19 +9,20 @@ from __future__ import annotations
 import functools
 from pathlib import Path
 
-from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtCore import QPoint, QSize, Qt, Signal
 from PySide6.QtGui import QIcon, QImage, QPainter, QPixmap
 from PySide6.QtWidgets import (
     QButtonGroup,
     QHBoxLayout,
     QLabel,
+    QMenu,
     QScrollArea,
     QToolButton,
     QWidget,
 )
 
 from scenemaker_desktop.gui.theme import current_colours, on_theme_change
-from scenemaker_desktop.gui.widgets import cover_pixmap
+from scenemaker_desktop.gui.widgets import cover_pixmap, repolish
 
 TILE = QSize(120, 68)
 """Small enough for a laptop screen to keep the player tall; the strip scrolls sideways."""
@@ -34,6 +35,8 @@ class ChainTile(QToolButton):
         self.index = index
         self.video: Path | None = None
         self._state = ""
+        self._prompt = ""
+        self._measured = ""
         self.setObjectName("chainTile")
         self.setCheckable(True)
         self.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextUnderIcon)
@@ -54,14 +57,30 @@ class ChainTile(QToolButton):
         self.setText(self.caption)
         self.setToolTip("")
         self.setEnabled(False)
+        self.set_continuity("", ())
 
     def show_ready(self, image: QImage, video: Path, prompt: str = "") -> None:
-        self.video, self._state = video, ""
+        self.video, self._state, self._prompt = video, "", prompt
         if not image.isNull():
             self.setIcon(QIcon(cover_pixmap(image, TILE)))
         self.setText(self.caption)
-        self.setToolTip(prompt or self.caption)
+        self._update_tooltip()
         self.setEnabled(True)
+
+    def set_continuity(self, measured: str, flags: tuple[str, ...]) -> None:
+        """What was measured on this chain; a flagged chain says why and shows ⚑."""
+        self._measured = "\n".join([measured, *(f"⚑ {flag}" for flag in flags)]).strip()
+        flagged = bool(flags)
+        self.setText(f"{self.caption} ⚑" if flagged else self.caption)
+        if self.property("flagged") != flagged:
+            self.setProperty("flagged", flagged)
+            repolish(self)
+        self._update_tooltip()
+
+    def _update_tooltip(self) -> None:
+        if self.video is not None:
+            parts = (self._prompt or self.caption, self._measured)
+            self.setToolTip("\n\n".join(part for part in parts if part))
 
     def repaint_placeholder(self) -> None:
         """Draw the current placeholder again (the theme changed)."""
@@ -106,9 +125,11 @@ def _colour(value: str):
 
 
 class ChainStrip(QScrollArea):
-    """One tile per chain plus the final video; emits ``play_requested(path)``."""
+    """One tile per chain plus the final video; emits ``play_requested(path)``, and
+    ``regenerate_requested(index)`` from a chain's menu while ``can_regenerate``."""
 
     play_requested = Signal(Path)
+    regenerate_requested = Signal(int)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -129,6 +150,7 @@ class ChainStrip(QScrollArea):
         self._group.setExclusive(True)
         self.tiles: list[ChainTile] = []
         self.final: ChainTile | None = None
+        self.can_regenerate = False
         on_theme_change(self._repaint_placeholders)
 
     def _repaint_placeholders(self) -> None:
@@ -166,7 +188,19 @@ class ChainStrip(QScrollArea):
         self._row.insertWidget(position, tile)
         self._group.addButton(tile)
         tile.clicked.connect(lambda: self._clicked(tile))
+        if tile.index != FINAL:
+            tile.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+            tile.customContextMenuRequested.connect(lambda at: self._tile_menu(tile, at))
         return tile
+
+    def _tile_menu(self, tile: ChainTile, at: QPoint) -> None:
+        menu = QMenu(tile)
+        action = menu.addAction(f"Regenerate from chain {tile.index + 1}…")
+        action.setEnabled(self.can_regenerate)
+        if not self.can_regenerate:
+            action.setToolTip("Possible once the session has stopped")
+        action.triggered.connect(lambda: self.regenerate_requested.emit(tile.index))
+        menu.popup(tile.mapToGlobal(at))
 
     def _remove(self, tile: ChainTile) -> None:
         self._group.removeButton(tile)
@@ -180,6 +214,10 @@ class ChainStrip(QScrollArea):
     def set_chain(self, index: int, image: QImage, video: Path, prompt: str = "") -> None:
         if 0 <= index < len(self.tiles):
             self.tiles[index].show_ready(image, video, prompt)
+
+    def set_continuity(self, index: int, measured: str, flags: tuple[str, ...]) -> None:
+        if 0 <= index < len(self.tiles):
+            self.tiles[index].set_continuity(measured, flags)
 
     def set_running(self, index: int, fraction: float | None = None, queued: bool = False) -> None:
         """Chain ``index`` is being made: in the service's queue, or ``fraction`` rendered."""

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from PySide6.QtWidgets import QCheckBox, QMessageBox, QWidget
 
+from scenemaker_desktop.engine.catalog import estimate_cost
 from scenemaker_desktop.engine.sessions.charges import cost_breakdown
 from scenemaker_desktop.engine.sessions.model import ChainStatus, Session
 from scenemaker_desktop.gui.session_text import plural, usd
@@ -76,6 +77,22 @@ def run_again_question(session: Session, verb: str) -> SpendQuestion:
         f"{plural(left, 'remaining chain')} on {session.request.spec.display_name} "
         f"for about {usd(costs.to_finish_usd)} more.",
         f"{verb} · {usd(costs.to_finish_usd)}",
+        "Not now",
+    )
+
+
+def regenerate_question(session: Session, index: int) -> SpendQuestion:
+    """Making chain ``index`` and every chain after it again."""
+    estimate = estimate_cost(session.request)
+    count = len(session.chains) - index
+    cost = count * estimate.per_clip_usd + max(0, count - 1) * estimate.per_seed_usd
+    span = f"Chain {index + 1}" if count == 1 else f"Chains {index + 1}–{len(session.chains)}"
+    return SpendQuestion(
+        f"Regenerate “{short(session.request.action or session.id)}” from chain {index + 1}?",
+        f"Already paid: {usd(session.cost_usd)}. {span} {'is' if count == 1 else 'are'} made "
+        f"again on {session.request.spec.display_name} for about {usd(cost)}. The clips "
+        "they replace are kept in the session's replaced folder.",
+        f"Regenerate · {usd(cost)}",
         "Not now",
     )
 

@@ -16,7 +16,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from scenemaker_desktop.engine.catalog import MODELS, SESSION_PARAMS, ModelSpec, get_model
+from scenemaker_desktop.engine.catalog import (
+    MODELS,
+    QUALITY_PARAM,
+    SEED_STEPS,
+    SESSION_PARAMS,
+    ModelSpec,
+    ParamKind,
+    get_model,
+    quality_values,
+)
 from scenemaker_desktop.gui.param_form import (
     Control,
     ParamForm,
@@ -104,8 +113,31 @@ class ModelPanel(QFrame):
         for param in SESSION_PARAMS:
             control = make_control(param, self.changed.emit)
             self.session_controls[param.key] = control
-            form.addRow(form_caption(param), control.widget)
+            # A check box names itself, as in the model's own form.
+            form.addRow("" if param.kind is ParamKind.BOOL else form_caption(param), control.widget)
+        quality = self.session_controls[QUALITY_PARAM.key].widget
+        quality.currentIndexChanged.connect(self._apply_quality_preset)
         return form
+
+    def _apply_quality_preset(self) -> None:
+        """Show what the chosen quality-vs-speed level sets; every value stays editable."""
+        level = self.session_controls[QUALITY_PARAM.key].value()
+        values = quality_values(self.spec(), level)
+        self.form.set_values(values)
+        self.set_session_values({k: v for k, v in values.items() if k != QUALITY_PARAM.key})
+
+    def _offer_seed_steps(self, spec: ModelSpec) -> None:
+        """Face steps run on fal.ai: with Local Preview they are off, and say why."""
+        for step in SEED_STEPS:
+            control = self.session_controls[step.key]
+            control.widget.setEnabled(spec.needs_fal)
+            if spec.needs_fal:
+                control.widget.setToolTip(control.param.help)
+            else:
+                control.set_value(False)
+                control.widget.setToolTip(
+                    f"{step.label} runs on fal.ai: choose a cloud model to use it."
+                )
 
     def _footer(self) -> QVBoxLayout:
         box = self._padded()
@@ -159,6 +191,7 @@ class ModelPanel(QFrame):
         spec = self.spec()
         self.summary.setText(spec.summary)
         self.form.set_model(spec, self._memory.get(spec.id, {}))
+        self._offer_seed_steps(spec)
         self.changed.emit()
 
     def session_values(self) -> dict[str, Any]:

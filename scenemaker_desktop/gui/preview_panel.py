@@ -19,9 +19,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from scenemaker_desktop.engine.continuity.report import continuity_line, verdict_of
 from scenemaker_desktop.engine.facade import Engine
 from scenemaker_desktop.engine.sessions.model import ChainStatus, Session, SessionStatus
 from scenemaker_desktop.gui.chain_strip import ChainStrip
+from scenemaker_desktop.gui.flag_bar import FlagBar
 from scenemaker_desktop.gui.images import load_thumbnail
 from scenemaker_desktop.gui.job import ChainPreview, Job
 from scenemaker_desktop.gui.player import Player
@@ -67,6 +69,8 @@ class PreviewPanel(QFrame):
     open_folder_requested = Signal(Path)
     export_requested = Signal(Path, str)
     """(video, the file name to offer)"""
+    regenerate_requested = Signal(str, int)
+    """(session id, the first chain to make again)"""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -85,7 +89,11 @@ class PreviewPanel(QFrame):
         layout.addWidget(self.player, 1)
         self.strip = ChainStrip()
         self.strip.play_requested.connect(self.play)
+        self.strip.regenerate_requested.connect(self._regenerate)
         layout.addWidget(self.strip)
+        self.flags = FlagBar()
+        self.flags.regenerate.connect(self._regenerate)
+        layout.addWidget(self.flags)
         self.clear()
 
     def _header(self) -> QGridLayout:
@@ -167,6 +175,8 @@ class PreviewPanel(QFrame):
             return
         job.changed.connect(self._job_changed)
         job.chain_ready.connect(self.chain_ready)
+        self.strip.can_regenerate = False
+        self.flags.show_session(None)
         if job.session_id is None:
             self.start(job.title, job.summary, job.chains)
         else:
@@ -187,6 +197,7 @@ class PreviewPanel(QFrame):
         self.meta.setText("Describe the action for your image and press Generate.")
         self._set_details("")
         self.strip.reset(0)
+        self.flags.show_session(None)
         self.player.clear()
         self._update_buttons()
 
@@ -197,6 +208,8 @@ class PreviewPanel(QFrame):
         self.meta.setText(meta)
         self._set_details("")
         self.strip.reset(chains)
+        self.strip.can_regenerate = False
+        self.flags.show_session(None)
         self.player.clear()
         self._update_buttons()
 
@@ -211,11 +224,17 @@ class PreviewPanel(QFrame):
             f"{describe_params(session.request)}\n{cost_explained(session)}\nSession {session.id}"
         )
         self.strip.reset(len(session.chains))
+        live = self._is_live(session)
         for chain, image in zip(session.chains, view.chain_images, strict=False):
             if chain.status is ChainStatus.COMPLETED and chain.video:
                 self.strip.set_chain(chain.index, image, view.folder / chain.video, chain.prompt)
-            elif not self._is_live(session):
+                flags = verdict_of(chain.continuity).reasons
+                self.strip.set_continuity(chain.index, continuity_line(chain.continuity), flags)
+            elif not live:
                 self.strip.set_pending(chain.index, CHAIN_WORDS[chain.status])
+        stopped = session.status.finished and not live
+        self.strip.can_regenerate = stopped
+        self.flags.show_session(session if stopped else None)
         if view.final_video is not None:
             self.strip.set_final(view.final_image or QImage(), view.final_video)
             # Opening the media takes a few ms of its own: let the strip paint first.
@@ -223,6 +242,10 @@ class PreviewPanel(QFrame):
         else:
             self.player.clear()
         self._update_buttons()
+
+    def _regenerate(self, index: int) -> None:
+        if self.session_id is not None:
+            self.regenerate_requested.emit(self.session_id, index)
 
     def _is_live(self, session: Session) -> bool:
         """A job is making this session now: its stored chain states are about to change."""

@@ -65,6 +65,7 @@ class SessionController(QObject):
         page.jobs.job_selected.connect(self.show_job)
         page.preview.open_folder_requested.connect(self.reveal)
         page.preview.export_requested.connect(self.export)
+        page.preview.regenerate_requested.connect(self.regenerate)
         queue.job_added.connect(page.jobs.add_job)
         queue.job_added.connect(lambda job: job.ended.connect(lambda: self._job_ended(job)))
         queue.counts_changed.connect(self.window.health.show_jobs)
@@ -121,6 +122,29 @@ class SessionController(QObject):
     def resume(self, session: Session) -> None:
         """Go on with a stored session, on its own queue row (asking first when it costs)."""
         self._after_agreeing(session.id, "Resume", self._resume_now)
+
+    def regenerate(self, session_id: str, index: int) -> None:
+        """Make chain ``index`` and the chains after it again (asking first when it costs)."""
+        from scenemaker_desktop.engine.catalog import estimate_cost
+        from scenemaker_desktop.gui.confirm import regenerate_question
+
+        engine = self.engine
+
+        def loaded(session: Session) -> None:
+            paid = estimate_cost(session.request).paid
+            if paid and not self.agreed(regenerate_question(session, index)):
+                return
+            self.tasks.submit(
+                lambda: engine.regenerate_from(session_id, index),
+                self._resume_now,
+                lambda error: self._say(user_message(error)),
+            )
+
+        self.tasks.submit(
+            lambda: engine.load_session(session_id),
+            loaded,
+            lambda error: self._say(user_message(error)),
+        )
 
     def _resume_now(self, session: Session) -> None:
         self.window.banner.forget(session.id)

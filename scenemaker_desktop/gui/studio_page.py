@@ -92,7 +92,11 @@ def _cost_text(setup: ModelSetup) -> tuple[str, str]:
     length = f"{round(estimate.seconds_per_clip, 1):g} s each"
     if estimate.per_clip_usd == 0:
         return "Free", f"{clips} · {length} · renders on this computer"
-    return f"${estimate.total_usd:.2f}", f"{clips} × ${estimate.per_clip_usd:.2f} · {length}"
+    detail = f"{clips} × ${estimate.per_clip_usd:.2f} · {length}"
+    if estimate.per_seed_usd:
+        faces = estimate.per_seed_usd * estimate.seeds
+        detail += f" · faces ${faces:.2f} ({estimate.seeds} × ${estimate.per_seed_usd:.2f})"
+    return f"${estimate.total_usd:.2f}", detail
 
 
 class StudioPage(QWidget):
