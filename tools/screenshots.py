@@ -37,11 +37,14 @@ from PySide6.QtWidgets import QApplication, QMessageBox  # noqa: E402
 from scenemaker_desktop.engine.backends.fal_config import FAL_URL_ENV  # noqa: E402
 from scenemaker_desktop.engine.catalog import build_request  # noqa: E402
 from scenemaker_desktop.engine.facade import Engine  # noqa: E402
+from scenemaker_desktop.engine.runner import ChainRunner, RunnerServices  # noqa: E402
 from scenemaker_desktop.engine.sessions.model import SessionStatus  # noqa: E402
 from scenemaker_desktop.engine.sessions.store import SessionStore  # noqa: E402
+from scenemaker_desktop.engine.vision.service import Vision  # noqa: E402
 from scenemaker_desktop.gui.app import make_app  # noqa: E402
 from scenemaker_desktop.gui.main_window import MainWindow  # noqa: E402
 from scenemaker_desktop.gui.theme import apply_theme  # noqa: E402
+from tests.fakes.drifting_generator import DriftingGenerator  # noqa: E402
 from tests.fakes.fal_jobs import JobPlan  # noqa: E402
 from tests.fakes.fal_server import FakeFal  # noqa: E402
 
@@ -92,6 +95,18 @@ def seed_history(engine: Engine) -> None:
     SessionStore(engine.sessions_dir).save(crashed)
 
 
+def drifted_session(engine: Engine) -> str:
+    """Four chains from the test suite's drifting generator with preservation off: the
+    colour drifts chain after chain, so the later chains are flagged."""
+    request = build_request(
+        "local", "the camera sways by the sea", 4, {**SMALL, "quality_preservation": False}
+    )
+    session = engine.create_session(SAMPLE, request)
+    services = RunnerServices(DriftingGenerator(), Vision())
+    store = SessionStore(engine.sessions_dir)
+    return ChainRunner(store, lambda r: services).run(session.id).id
+
+
 def set_form(window: MainWindow, model: str, chains: int, params: dict) -> None:
     page = window.studio_page
     page.model.set_model(model)
@@ -130,7 +145,7 @@ def shoot_sizes(app: QApplication, window: MainWindow, finished_id: str) -> None
             player.media.pause()
             shoot(window, f"studio-{width}x{height}-{theme}")
             window.show_sessions()
-            wait_until(lambda: window.browser.table.topLevelItemCount() == 5, "the sessions")
+            wait_until(lambda: window.browser.table.topLevelItemCount() == 6, "the sessions")
             shoot(window, f"sessions-{width}x{height}-{theme}")
 
 
@@ -158,6 +173,18 @@ def shoot_details_and_confirm(app: QApplication, window: MainWindow, wan_id: str
     window.controller.cancel(paid)
 
 
+def shoot_continuity(app: QApplication, window: MainWindow, drifted_id: str) -> None:
+    """A session with flagged chains: ⚑ on their tiles, the first named with Regenerate."""
+    apply_theme(app, "dark")
+    window.resize(1280, 720)
+    window.open_session(drifted_id)
+    preview = window.studio_page.preview
+    wait_until(lambda: preview.flags.isVisible(), "the flag bar")
+    spin(800)
+    preview.player.media.pause()
+    shoot(window, "continuity-1280x720-dark")
+
+
 def shoot_settings(window: MainWindow) -> None:
     dialog = window.open_settings()
     wait_until(lambda: dialog.keys["fal"].info is not None, "key info")
@@ -173,6 +200,7 @@ def main() -> int:
         app = make_app()
         engine = Engine.from_environment()
         seed_history(engine)
+        drifted = drifted_session(engine)
         listed = {s.session.request.model: s.id for s in engine.list_sessions() if s.session}
         apply_theme(app, "dark")
         window = MainWindow(engine)
@@ -182,6 +210,7 @@ def main() -> int:
         start_jobs(window, fal)
         shoot_sizes(app, window, listed["local"])
         shoot_details_and_confirm(app, window, listed["wan"])
+        shoot_continuity(app, window, drifted)
         shoot_settings(window)
         window.settings.confirm_spending = False
         window.close()
