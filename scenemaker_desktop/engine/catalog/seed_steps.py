@@ -13,6 +13,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 
+SEED_IMAGE = "seed"
+"""The role of the raw seed frame in ``SeedStepSpec.image_fields``."""
+REFERENCE_IMAGE = "reference"
+"""The role of the session's input image."""
+
+
 @dataclass(frozen=True)
 class SeedStepSpec:
     """One fal call on a seed frame.
@@ -39,7 +45,7 @@ FACE_ENHANCEMENT = SeedStepSpec(
     label="Face restoration (CodeFormer)",
     endpoint="fal-ai/codeformer",
     price_usd=0.01,
-    image_fields={"image_url": "seed"},
+    image_fields={"image_url": SEED_IMAGE},
     # Fidelity leans toward the frame's own face: a restored face should stay the
     # same person, and 1.0 would change nothing on a soft frame.
     arguments={"fidelity": 0.7},
@@ -50,7 +56,7 @@ FACE_SWAP = SeedStepSpec(
     label="Face swap back to the input's face",
     endpoint="fal-ai/face-swap",
     price_usd=0.03,
-    image_fields={"base_image_url": "seed", "swap_image_url": "reference"},
+    image_fields={"base_image_url": SEED_IMAGE, "swap_image_url": REFERENCE_IMAGE},
     doing="swapping the face back",
 )
 SEED_STEPS: tuple[SeedStepSpec, ...] = (FACE_ENHANCEMENT, FACE_SWAP)

@@ -22,6 +22,7 @@ from PIL import Image
 
 from scenemaker_desktop.engine.cancel import CancelToken
 from scenemaker_desktop.engine.catalog import SeedStepSpec
+from scenemaker_desktop.engine.catalog.seed_steps import REFERENCE_IMAGE, SEED_IMAGE
 from scenemaker_desktop.engine.continuity.colour import (
     LabStats,
     asks_for_lighting_change,
@@ -171,7 +172,7 @@ class SeedPreparer:
     ) -> Path:
         assert self.service is not None  # _why_skip returned a reason otherwise
         if record.request_id is None:
-            images = {"seed": current, "reference": self.reference}
+            images = {SEED_IMAGE: current, REFERENCE_IMAGE: self.reference}
 
             def sending() -> None:
                 record.submitting_since = now_iso()
