@@ -12,7 +12,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-
 SEED_IMAGE = "seed"
 """The role of the raw seed frame in ``SeedStepSpec.image_fields``."""
 REFERENCE_IMAGE = "reference"
