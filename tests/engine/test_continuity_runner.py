@@ -13,7 +13,7 @@ from PIL import Image
 from scenemaker_desktop.engine.cancel import CancelToken
 from scenemaker_desktop.engine.catalog import SeedStepSpec, build_request, estimate_cost
 from scenemaker_desktop.engine.catalog.seed_steps import FACE_ENHANCEMENT, FACE_SWAP
-from scenemaker_desktop.engine.errors import Cancelled, ValidationError
+from scenemaker_desktop.engine.errors import Cancelled, SubmissionLostError, ValidationError
 from scenemaker_desktop.engine.runner import ChainRunner, RunnerServices
 from scenemaker_desktop.engine.sessions.intake import create_session
 from scenemaker_desktop.engine.sessions.model import SessionStatus
@@ -31,12 +31,15 @@ class ScriptedSeedSteps:
     """Stands in for fal's face endpoints: the result is the seed with a marker pixel."""
 
     interrupt_on_wait: CancelToken | None = None
+    lose_answers: bool = False
     submits: list[tuple[str, dict[str, Path]]] = field(default_factory=list)
     waits: list[str] = field(default_factory=list)
 
     def submit(self, step: SeedStepSpec, images, cancel, on_sending) -> str:
         on_sending()
         self.submits.append((step.key, dict(images)))
+        if self.lose_answers:
+            raise SubmissionLostError("the answer to the submit never came")
         return f"{step.key}-{len(self.submits)}"
 
     def wait(self, step: SeedStepSpec, request_id: str, dest: Path, cancel) -> Path:
@@ -133,6 +136,16 @@ def test_a_resumed_face_step_is_collected_not_paid_again(store):
     assert done.status is SessionStatus.COMPLETED
     assert len(again.submits) == 1 and again.waits == ["face_enhancement-1"]
     assert [c.item for c in done.cost_log].count("face_enhancement") == 1
+
+
+def test_a_lost_face_step_answer_is_logged_unconfirmed_and_never_resent(store):
+    steps = ScriptedSeedSteps(lose_answers=True)
+    done = _run(store, 2, {"face_enhancement": True}, PERSON, steps)
+    assert done.status is SessionStatus.COMPLETED  # the video matters more than one face
+    assert len(steps.submits) == 1 and steps.waits == []
+    lost = [c for c in done.cost_log if c.item == "face_enhancement"]
+    assert len(lost) == 1 and not lost[0].confirmed
+    assert any("fal may have charged" in n for n in done.notices)
 
 
 def test_face_steps_need_a_cloud_model():

@@ -30,7 +30,7 @@ from scenemaker_desktop.engine.continuity.colour import (
     match_colour,
 )
 from scenemaker_desktop.engine.continuity.metrics import offline_consistency
-from scenemaker_desktop.engine.errors import Cancelled, SceneMakerError
+from scenemaker_desktop.engine.errors import Cancelled, SceneMakerError, SubmissionLostError
 from scenemaker_desktop.engine.sessions.charges import record_charge, record_lost_submission
 from scenemaker_desktop.engine.sessions.model import Chain, SeedStep, Session, now_iso
 from scenemaker_desktop.engine.sessions.store import SessionStore
@@ -136,10 +136,7 @@ class SeedPreparer:
             return current
         why_not = self._why_skip(chain, record)
         if why_not:
-            record.skipped = why_not
-            self.notice(f"chain {chain.index + 1}: {step.label} skipped: {why_not}")
-            self.store.save(self.session)
-            return current
+            return self._skip(chain, step, record, why_not, current)
         on_step(step.doing)
         dest = current.with_name(f"{current.stem.replace('_raw', '')}_{step.key}.png")
         result = self._collect(chain, step, record, current, dest)
@@ -172,14 +169,21 @@ class SeedPreparer:
     ) -> Path:
         assert self.service is not None  # _why_skip returned a reason otherwise
         if record.request_id is None:
-            images = {SEED_IMAGE: current, REFERENCE_IMAGE: self.reference}
-
-            def sending() -> None:
-                record.submitting_since = now_iso()
-                self.store.save(self.session)
-
-            record.request_id = self.service.submit(step, images, self.cancel, sending)
-            record.submitting_since = None
+            try:
+                record.request_id = self._submit(step, record, current)
+            except SubmissionLostError as exc:
+                note = record_lost_submission(
+                    self.session, chain, step.price_usd, str(exc),
+                    since=record.submitting_since, item=step.key,
+                )  # fmt: skip
+                record.submitting_since = None
+                if exc.cancelled:
+                    self.notice(note)
+                    raise Cancelled() from None
+                return self._skip(chain, step, record, f"{note}; it is not sent again", current)
+            except SceneMakerError as exc:  # refused before fal took it: nothing was paid
+                record.submitting_since = None
+                return self._skip(chain, step, record, f"fal refused it ({exc})", current)
             record_charge(self.session, chain, step.price_usd, record.request_id, step.key)
             self.store.save(self.session)  # the id is on disk before the first poll
         try:
@@ -189,9 +193,28 @@ class SeedPreparer:
                 record.request_id = None
             raise
         except SceneMakerError as exc:
-            record.skipped = f"fal could not do it ({exc})"
-            self.notice(f"chain {chain.index + 1}: {step.label} skipped: {record.skipped}")
-            return current
+            return self._skip(chain, step, record, f"fal could not do it ({exc})", current)
+
+    def _submit(self, step: SeedStepSpec, record: SeedStep, current: Path) -> str:
+        assert self.service is not None
+
+        def sending() -> None:  # from here on fal may take (and bill) the job: note it first
+            record.submitting_since = now_iso()
+            self.store.save(self.session)
+
+        images = {SEED_IMAGE: current, REFERENCE_IMAGE: self.reference}
+        request_id = self.service.submit(step, images, self.cancel, sending)
+        record.submitting_since = None
+        return request_id
+
+    def _skip(
+        self, chain: Chain, step: SeedStepSpec, record: SeedStep, why: str, current: Path
+    ) -> Path:
+        """Go on without the step (the video matters more than one face), saying why."""
+        record.skipped = why
+        self.notice(f"chain {chain.index + 1}: {step.label} skipped: {why}")
+        self.store.save(self.session)
+        return current
 
 
 def _record(chain: Chain, step: SeedStepSpec) -> SeedStep:
