@@ -47,10 +47,12 @@ def test_open_shows_the_sessions_previews_and_parameters(qtbot, window, engine):
     qtbot.mouseClick(browser.buttons["open"], Qt.MouseButton.LeftButton)
 
     preview = window.studio_page.preview
-    qtbot.waitUntil(lambda: preview.session_id == session.id, timeout=WAIT_MS)
+    final = engine.session_folder(session.id) / "final.mp4"
+    # The final video is loaded one event-loop turn after the tiles (they paint first).
+    qtbot.waitUntil(lambda: preview.player.source == final, timeout=WAIT_MS)
+    assert preview.session_id == session.id
     assert window.pages.currentWidget() is window.studio_page
     assert preview.strip.ready_count() == 2
-    assert preview.player.source == engine.session_folder(session.id) / "final.mp4"
     assert "Resolution 360p" in preview.params.text()
     assert "Frames per second 12" in preview.params.text()
 
