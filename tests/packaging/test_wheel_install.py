@@ -102,7 +102,8 @@ def test_installed_app_starts_styled_from_its_own_copy(fresh_python: Path, tmp_p
     assert frame["top_bar_colour"] == colours(frame["variant"])["card"]
 
 
-def test_installed_command_runs(fresh_python: Path, tmp_path: Path) -> None:
-    command = fresh_python.parent / "scenemaker"
+def test_the_wheel_installs_the_scenemaker_command(fresh_python: Path, tmp_path: Path) -> None:
+    command = shutil.which("scenemaker", path=fresh_python.parent)
+    assert command is not None
     proc = _run(command, "--version", cwd=tmp_path, timeout=120)
     assert proc.stdout.strip() == f"SceneMaker {__version__}"
