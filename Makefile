@@ -9,7 +9,7 @@ APT_PACKAGES := libpulse0 fonts-dejavu-core libegl1 libgl1 libopengl0 libxkbcomm
 	libxcb-randr0 libxcb-render-util0 libxcb-shape0 libxcb-xinerama0 libxcb-xkb1 \
 	libdbus-1-3 libfontconfig1 libglib2.0-0 xvfb xauth binutils
 
-.PHONY: run test lint bench screenshots package package-check system-deps venv clean
+.PHONY: run test lint bench screenshots dist package package-check system-deps venv clean
 
 run: system-deps venv
 	$(BIN)/scenemaker gui
@@ -31,6 +31,12 @@ bench: venv
 
 screenshots: system-deps venv
 	xvfb-run -a -s "-screen 0 1920x1200x24" $(BIN)/python tools/screenshots.py
+
+# The wheel and the sdist, as a packager builds them (an isolated build, from this tree).
+dist: venv
+	rm -f dist/*.whl dist/*.tar.gz
+	$(BIN)/python -m build --outdir dist .
+	@ls -l dist/*.whl dist/*.tar.gz
 
 package: system-deps venv
 	rm -rf build/build dist/SceneMaker

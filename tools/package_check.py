@@ -73,6 +73,7 @@ class Bundle:
         self.folder = folder
         self.app = folder / ("scenemaker.exe" if sys.platform.startswith("win") else "scenemaker")
         self.internal = folder / "_internal"
+        self.resources = self.internal / "scenemaker_desktop" / "resources"  # see build.spec
         self.work = work
         self.offline = _offline_prefix()
 
@@ -107,12 +108,13 @@ def check_layout(b: Bundle) -> str:
     ffmpeg = b.internal / "ffmpeg" / ("ffmpeg.exe" if sys.platform.startswith("win") else "ffmpeg")
     expect(ffmpeg.is_file() and os.access(ffmpeg, os.X_OK), "ffmpeg is not in the bundle")
     for part in (
-        "resources/sample_coast.jpg",
-        "resources/theme/app.qss",
-        "resources/icons/scenemaker-256.png",
-        "resources/icons/app.svg",
+        "__init__.py",  # a regular package: importlib.resources hands back this one folder
+        "sample_coast.jpg",
+        "theme/app.qss",
+        "icons/scenemaker-256.png",
+        "icons/app.svg",
     ):
-        expect((b.internal / part).is_file(), f"{part} is not in the bundle")
+        expect((b.resources / part).is_file(), f"resources/{part} is not in the bundle")
     plugins = list(b.internal.glob("PySide6/**/plugins/multimedia/*ffmpegmediaplugin*"))
     expect(bool(plugins), "Qt Multimedia's FFmpeg plugin is not in the bundle")
     for unwanted in ("qml", "translations"):
@@ -152,7 +154,7 @@ def check_generate(b: Bundle) -> str:
     home = b.work / "home"
     before = _listing(b.folder)
     env = b.env(SCENEMAKER_HOME=str(home))
-    sample = b.internal / "resources" / "sample_coast.jpg"
+    sample = b.resources / "sample_coast.jpg"
     args = (
         "generate",
         str(sample),
@@ -200,7 +202,7 @@ def check_worker(b: Bundle) -> str:
     env = b.env(SCENEMAKER_HOME=str(b.work / "worker-home"))
     params = {"resolution": "360p", "duration": 2, "fps": 12}
     request = json.dumps(build_request("local", "slow push in", 1, params).to_dict())
-    sample = str(b.internal / "resources" / "sample_coast.jpg")
+    sample = str(b.resources / "sample_coast.jpg")
     created = b.run(WORKER_COMMAND, "create", sample, "--request", request, env=env)
     expect(created.returncode == 0, f"create exited {created.returncode}: {created.stdout}")
     session_id = json.loads(created.stdout.strip().splitlines()[-1])["session_id"]

@@ -28,7 +28,7 @@ def check_serve(b, expect: Expect) -> str:
         found = re.search(r"http://127\.0\.0\.1:(\d+)", line)
         expect(found is not None, f"no address in the start line: {line!r}")
         url = f"http://127.0.0.1:{found.group(1)}"
-        took = _serve_one_session(url, b.internal / "resources" / "sample_coast.jpg", expect)
+        took = _serve_one_session(url, b.resources / "sample_coast.jpg", expect)
         proc.send_signal(signal.SIGTERM)
         code = proc.wait(timeout=60)
     finally:

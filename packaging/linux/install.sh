@@ -25,7 +25,7 @@ if [[ "$HERE" != "$APP" ]]; then
 fi
 ln -sfn "$APP/scenemaker" "$PREFIX/bin/scenemaker"
 for size in $SIZES; do
-  install -D -m 644 "$APP/_internal/resources/icons/scenemaker-$size.png" \
+  install -D -m 644 "$APP/_internal/scenemaker_desktop/resources/icons/scenemaker-$size.png" \
     "$ICONS/${size}x${size}/apps/scenemaker.png"
 done
 # An absolute Exec keeps the launcher working when ~/.local/bin is not on the PATH.

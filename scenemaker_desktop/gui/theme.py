@@ -78,7 +78,7 @@ LIGHT = {
 
 
 def resources_dir() -> Path:
-    """resources/ in the source tree or inside the packaged app."""
+    """The resources folder, wherever the app is installed (see ``resources_path``)."""
     from scenemaker_desktop.resources_path import resources_root
 
     return resources_root()

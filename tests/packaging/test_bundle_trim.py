@@ -33,7 +33,7 @@ _spec.loader.exec_module(bundle_trim)
         "PySide6/QtMultimedia.abi3.so",
         "PySide6\\plugins\\platforms\\qwindows.dll",
         "PySide6/Qt/plugins/platforms/libqcocoa.dylib",
-        "resources/icons/scenemaker-256.png",
+        "scenemaker_desktop/resources/icons/scenemaker-256.png",
         "libpython3.11.so.1.0",
     ],
 )

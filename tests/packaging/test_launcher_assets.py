@@ -67,8 +67,7 @@ def test_desktop_entry_opens_images_in_the_app() -> None:
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Linux launcher")
 def test_install_script_installs_for_the_user_and_uninstalls_cleanly(tmp_path: Path) -> None:
     folder = tmp_path / "SceneMaker"
-    (folder / "_internal" / "resources").mkdir(parents=True)
-    shutil.copytree(ICONS, folder / "_internal" / "resources" / "icons")
+    shutil.copytree(ICONS, folder / "_internal" / "scenemaker_desktop" / "resources" / "icons")
     app = folder / "scenemaker"
     app.write_text("#!/bin/sh\necho SceneMaker test\n")
     app.chmod(0o755)
