@@ -7,9 +7,14 @@ from pathlib import Path
 
 from scenemaker_desktop.engine.errors import MediaError, ValidationError
 
-# libx264 settings for every frame the assembly encodes, whole videos and seam tails alike
+# libx264 settings for the frames the assembly encodes
 CRF = 18
 PRESET = "veryfast"
+# A seam tail is a handful of frames among copied ones, so its bits hardly count, while
+# a visibly softer frame at every seam would: on 720p noise-textured clips (crf 20),
+# crf 12 keeps tail frames at ~47 dB PSNR against their source (crf 18: ~41 dB, below
+# the worst frame of the old trim-and-concat pipeline) for 1.7x crf 18's bits.
+TAIL_CRF = 12
 
 
 @dataclass(frozen=True)

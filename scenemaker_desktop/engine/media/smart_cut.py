@@ -49,7 +49,7 @@ from scenemaker_desktop.engine.media.cut_plan import (
     seek_point,
     tail_piece,
 )
-from scenemaker_desktop.engine.media.cuts import CRF, PRESET, ClipCut, frames_kept
+from scenemaker_desktop.engine.media.cuts import PRESET, TAIL_CRF, ClipCut, frames_kept
 from scenemaker_desktop.engine.media.ffmpeg_bin import atomic_output, read_headers, run_ffmpeg
 from scenemaker_desktop.engine.media.mp4_boxes import read_avcc, write_with_avcc
 from scenemaker_desktop.engine.media.probe import PacketList, packets
@@ -213,7 +213,7 @@ def _encode_tail(
         args += ["-ss", _decimal(seek), "-noaccurate_seek"]
     args += ["-copyts", "-i", str(plan.path), "-map", "0:v:0"]
     args += ["-vf", _select_frames(stream, plan.copied, plan.kept), "-fps_mode", "passthrough"]
-    args += ["-c:v", "libx264", "-preset", PRESET, "-crf", str(CRF), "-pix_fmt", "yuv420p"]
+    args += ["-c:v", "libx264", "-preset", PRESET, "-crf", str(TAIL_CRF), "-pix_fmt", "yuv420p"]
     # no B-frames: any delay the tail needs is given to it with setts below
     args += ["-bf", "0", "-profile:v", PROFILE_NAMES[config.profile]]
     args += ["-level:v", f"{config.level / 10:g}", "-x264-params", f"sps-id={tail_id}"]
