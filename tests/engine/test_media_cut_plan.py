@@ -9,14 +9,16 @@ import pytest
 
 from scenemaker_desktop.engine.media.cut_plan import (
     CannotCopy,
-    Piece,
+    check_timeline,
     clean_prefix,
-    concat_directives,
+    copied_samples,
     decode_lead,
-    expected_times,
     seek_point,
+    span,
+    tail_samples,
 )
-from scenemaker_desktop.engine.media.probe import Packet, PacketList
+from scenemaker_desktop.engine.media.mp4_read import Mp4Track
+from scenemaker_desktop.engine.media.packets import Packet, PacketList
 
 TICKS = 512  # one frame at 24 fps in a 1/12288 time base
 
@@ -24,7 +26,7 @@ TICKS = 512  # one frame at 24 fps in a 1/12288 time base
 def stream(order: list[int], keys: tuple[int, ...] = (0,), lead: int = 0) -> PacketList:
     """Packets holding frames ``order`` (presentation indices, in decode order)."""
     listed = tuple(
-        Packet(dts=(position - lead) * TICKS, pts=frame * TICKS, duration=TICKS, key=frame in keys)
+        Packet((position - lead) * TICKS, frame * TICKS, TICKS, frame in keys, size=1000)
         for position, frame in enumerate(order)
     )
     return PacketList(Fraction(1, 12288), 320, 180, listed)
@@ -51,7 +53,9 @@ def test_a_cut_before_a_frame_decoded_late_copies_nothing_up_to_it() -> None:
 
 
 def test_two_frames_with_one_timestamp_cannot_be_planned() -> None:
-    frames = PacketList(Fraction(1, 24), 2, 2, (Packet(0, 0, 1, True), Packet(1, 0, 1, False)))
+    frames = PacketList(
+        Fraction(1, 24), 2, 2, (Packet(0, 0, 1, True, 9), Packet(1, 0, 1, False, 9))
+    )
     with pytest.raises(CannotCopy):
         clean_prefix(frames, 2)
 
@@ -62,7 +66,7 @@ def test_decode_lead_is_the_fixed_delay_of_a_b_frame_stream() -> None:
 
 
 def test_a_stream_with_an_irregular_decode_delay_is_not_continued() -> None:
-    listed = (Packet(0, 0, 1, True), Packet(1, 2, 1, False), Packet(3, 1, 1, False))
+    listed = (Packet(0, 0, 1, True, 9), Packet(1, 2, 1, False, 9), Packet(3, 1, 1, False, 9))
     with pytest.raises(CannotCopy):
         decode_lead(PacketList(Fraction(1, 24), 2, 2, listed))
 
@@ -74,22 +78,36 @@ def test_seek_point_is_the_last_keyframe_before_the_frame_at_its_decode_time() -
     assert seek_point(frames, 9) == Fraction(3 * TICKS, 12288)
 
 
-def test_concat_durations_add_up_to_exact_starts_however_many_pieces() -> None:
-    third = Fraction(1, 3)  # not a whole number of microseconds
-    pieces = [Piece(Path(f"p{k}.mp4"), (Fraction(0),), third) for k in range(30)]
-    start, total_us = Fraction(0), 0
-    for piece in pieces:
-        line = concat_directives(piece, start, "file 'x'")[-1]
-        total_us += int(line.removeprefix("duration ").removesuffix("us"))
-        start += piece.span
-        assert abs(total_us - start * 1_000_000) <= Fraction(1, 2)
-    assert expected_times(pieces)[-1] == 29 * third
+def track(stream_: PacketList, name: str = "clip.mp4") -> Mp4Track:
+    offsets = tuple(1000 * k for k in range(stream_.frame_count))
+    return Mp4Track(Path(name), stream_, offsets, avcc=b"", colour=b"")
 
 
-def test_outpoint_is_written_for_a_copied_front_that_stops_early() -> None:
-    piece = Piece(Path("a.mp4"), (Fraction(0),), Fraction(1, 24), outpoint=Fraction(1, 48))
-    assert concat_directives(piece, Fraction(0), "file 'a'") == [
-        "file 'a'",
-        "outpoint 20833us",
-        "duration 41667us",
-    ]
+def test_a_tail_continues_the_clips_decode_delay_across_both_seams() -> None:
+    clip = track(stream(PYRAMID, lead=2))
+    copied = copied_samples(clip, 5, start=0)
+    tail = tail_samples(track(stream([0, 1, 2]), "tail.mp4"), 2 * TICKS, start=5 * TICKS)
+    after = copied_samples(clip, 5, start=8 * TICKS)
+    joined = copied + tail + after
+    check_timeline(joined)  # rising dts, none after its pts
+    assert [s.pts // TICKS for s in tail] == [5, 6, 7]
+    # clip (5 packets, 2 frames early), tail (2 early, like the clip), the clip again
+    assert [s.dts // TICKS for s in joined] == list(range(-2, 11))
+
+
+def test_a_tail_that_reorders_its_frames_is_refused() -> None:
+    with pytest.raises(CannotCopy):
+        tail_samples(track(stream([0, 2, 1]), "tail.mp4"), 0, start=0)
+
+
+def test_a_timeline_whose_decode_times_fall_back_is_refused() -> None:
+    clip = track(stream(PYRAMID, lead=2))
+    # a second clip started one frame too early: its first packet decodes before the last one
+    joined = copied_samples(clip, 5, start=0) + copied_samples(clip, 5, start=4 * TICKS)
+    with pytest.raises(CannotCopy):
+        check_timeline(joined)
+
+
+def test_span_ends_a_whole_clip_where_its_last_frame_ends() -> None:
+    clip = stream(PYRAMID, lead=2)
+    assert (span(clip, 5), span(clip, 10)) == (5 * TICKS, 10 * TICKS)

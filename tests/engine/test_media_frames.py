@@ -272,3 +272,12 @@ def test_piped_frames_all_reach_an_ffmpeg_that_reads_slowly() -> None:
     args += ["-i", "pipe:0", "-vf", "realtime", "-f", "null", "-"]
     result = run_ffmpeg(args, input_bytes=frames, timeout=30)
     assert re.findall(rb"frame=\s*(\d+)", result.stderr)[-1] == b"24"
+
+
+def test_best_seed_frame_of_a_clip_that_is_not_mp4_reads_its_packets_through_ffmpeg(
+    clips: dict[str, Path], tmp_path: Path
+) -> None:
+    mkv = tmp_path / "varied.mkv"
+    run_ffmpeg(["-i", str(clips["varied_gop4"]), "-c", "copy", str(mkv)])
+    seed = best_seed_frame(mkv, tmp_path / "seed.png", lookback=8)
+    assert (seed.index, seed.sharpness) == seed_by_whole_decode(clips["varied_gop4"], 8)

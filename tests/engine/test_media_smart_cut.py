@@ -17,8 +17,8 @@ from scenemaker_desktop.engine.media import ClipCut, assemble, probe
 from scenemaker_desktop.engine.media.avc import parse_avcc, pps_ids, sps_id
 from scenemaker_desktop.engine.media.cut_plan import clean_prefix
 from scenemaker_desktop.engine.media.ffmpeg_bin import run_ffmpeg
-from scenemaker_desktop.engine.media.mp4_boxes import read_avcc
-from scenemaker_desktop.engine.media.probe import packets
+from scenemaker_desktop.engine.media.mp4_read import read_track
+from scenemaker_desktop.engine.media.packets import packets
 from tests.engine.media_fixtures import (
     frame_index_from_level,
     grey_frames,
@@ -152,7 +152,7 @@ def test_joined_video_lists_the_tails_parameter_sets_under_ids_of_their_own(
 ) -> None:
     result = join(clips, [("pattern", 19), ("pattern", None)], tmp_path / "final.mp4")
     assert result.encodes == 1
-    config = parse_avcc(read_avcc(result.path))
+    config = parse_avcc(read_track(result.path).avcc)
     assert [sps_id(nal) for nal in config.sps] == [0, 1]
     assert [pps_ids(nal) for nal in config.pps] == [(0, 0), (1, 1)]
     # moov before mdat, as +faststart writes it: players can start before the download ends
@@ -191,3 +191,18 @@ def test_cut_right_after_a_keyframe_group_is_copied_whole(
 def test_smart_cut_leaves_nothing_behind(clips: dict[str, Path], tmp_path: Path) -> None:
     join(clips, [("pattern", 19), ("pattern", 11), ("pattern", None)], tmp_path / "final.mp4")
     assert [p.name for p in tmp_path.iterdir()] == ["final.mp4"]
+
+
+def test_mp4_tables_give_the_packets_ffmpeg_reads(clips: dict[str, Path]) -> None:
+    for name, path in clips.items():
+        assert read_track(path).stream == packets(path), name
+
+
+def test_a_clip_in_another_container_falls_back_to_one_whole_encode(
+    clips: dict[str, Path], tmp_path: Path
+) -> None:
+    mkv = tmp_path / "up.mkv"
+    run_ffmpeg(["-i", str(clips["up"]), "-c", "copy", str(mkv)])
+    result = assemble([ClipCut(mkv, 20), ClipCut(clips["up"])], tmp_path / "final.mp4")
+    assert (result.encodes, result.frame_count) == (1, 50)
+    assert decoded_levels(result.path) == source_levels([("up", 20), ("up", None)])

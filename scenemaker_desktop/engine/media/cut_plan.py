@@ -12,13 +12,13 @@ a few frames even in a clip with a single keyframe.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from fractions import Fraction
-from pathlib import Path
 
-from scenemaker_desktop.engine.media.probe import PacketList
-
-_MICROSECOND = Fraction(1, 1_000_000)
+from scenemaker_desktop.engine.media.mp4_read import Mp4Track
+from scenemaker_desktop.engine.media.mp4_write import OutSample
+from scenemaker_desktop.engine.media.packets import PacketList
 
 
 class CannotCopy(Exception):
@@ -30,33 +30,22 @@ class CutPlan:
     """One clip in the joined video: ``copied`` packets as stored, then frames up to ``kept``
     encoded afresh (the tail)."""
 
-    path: Path
-    stream: PacketList
+    track: Mp4Track
     kept: int
     copied: int
+
+    @property
+    def stream(self) -> PacketList:
+        return self.track.stream
 
     @property
     def tail(self) -> int:
         return self.kept - self.copied
 
 
-@dataclass(frozen=True)
-class Piece:
-    """One entry of the concat list: a file, the frames it contributes and how long it lasts.
-
-    Times are seconds from the piece's start; ``outpoint`` (seconds, file time)
-    ends the file at the first packet decoded at or after it.
-    """
-
-    path: Path
-    frames: tuple[Fraction, ...]
-    span: Fraction
-    outpoint: Fraction | None = None
-
-
-def plan_cut(path: Path, stream: PacketList, kept: int) -> CutPlan:
+def plan_cut(track: Mp4Track, kept: int) -> CutPlan:
     """Copy as many of the kept frames as decode on their own; encode the rest."""
-    return CutPlan(path, stream, kept, clean_prefix(stream, kept))
+    return CutPlan(track, kept, clean_prefix(track.stream, kept))
 
 
 def clean_prefix(stream: PacketList, kept: int) -> int:
@@ -111,59 +100,63 @@ def frame_window(
     return low, high
 
 
-def copied_piece(plan: CutPlan) -> Piece:
-    """The stream-copied front of ``plan``'s clip."""
-    stream, pts = plan.stream, plan.stream.frame_pts()
-    outpoint = None
-    if plan.copied < stream.frame_count:
-        dts = [packet.dts for packet in stream.packets]
-        outpoint = stream.seconds(Fraction(dts[plan.copied - 1] + dts[plan.copied], 2))
-    frames = tuple(stream.seconds(p - pts[0]) for p in pts[: plan.copied])
-    span = stream.seconds(_boundary(stream, plan.copied) - pts[0])
-    return Piece(plan.path, frames, span, outpoint)
+def copied_samples(track: Mp4Track, copied: int, start: int) -> list[OutSample]:
+    """The first ``copied`` packets of ``track``, timed so its frame 0 shows at ``start``."""
+    zero = track.stream.frame_pts()[0]
+    return [
+        OutSample(
+            track.path,
+            offset,
+            p.size,
+            p.dts - zero + start,
+            p.pts - zero + start,
+            p.duration,
+            p.key,
+        )
+        for p, offset in zip(track.stream.packets[:copied], track.offsets[:copied], strict=True)
+    ]
 
 
-def tail_piece(plan: CutPlan, tail_path: Path) -> Piece:
-    """The re-encoded end of ``plan``'s clip, timed like the frames it replaces."""
-    stream, pts = plan.stream, plan.stream.frame_pts()
-    start = pts[plan.copied]
-    frames = tuple(stream.seconds(p - start) for p in pts[plan.copied : plan.kept])
-    span = stream.seconds(_boundary(stream, plan.kept) - start)
-    return Piece(tail_path, frames, span)
+def tail_samples(tail: Mp4Track, lead: int, start: int) -> list[OutSample]:
+    """A re-encoded tail's packets, its first frame shown at ``start``.
 
-
-def pieces_of(plan: CutPlan, tail_path: Path | None) -> list[Piece]:
-    pieces = [copied_piece(plan)] if plan.copied else []
-    if plan.tail:
-        if tail_path is None:
-            raise CannotCopy("a tail was planned but not encoded")
-        pieces.append(tail_piece(plan, tail_path))
-    return pieces
-
-
-def concat_directives(piece: Piece, start: Fraction, file_line: str) -> list[str]:
-    """The concat list lines for ``piece`` starting at ``start`` s in the joined video.
-
-    The demuxer reads durations in whole microseconds and adds them up; giving
-    each piece the difference of its rounded start and end keeps every start
-    within half a microsecond of exact, however many pieces there are.
+    The tail has no B-frames (decode order is presentation order), so each
+    packet may be decoded ``lead`` early, as the clip's own packets are; that
+    keeps decode times rising into and out of the tail.
     """
-    lines = [file_line]
-    if piece.outpoint is not None:
-        lines.append(f"outpoint {_microseconds(piece.outpoint)}us")
-    span = _microseconds(start + piece.span) - _microseconds(start)
-    lines.append(f"duration {span}us")
-    return lines
+    if any(a.pts >= b.pts for a, b in itertools.pairwise(tail.stream.packets)):
+        raise CannotCopy("the re-encoded tail reorders its frames")
+    zero = tail.stream.packets[0].pts
+    return [
+        OutSample(
+            tail.path,
+            offset,
+            p.size,
+            p.pts - zero + start - lead,
+            p.pts - zero + start,
+            p.duration,
+            p.key,
+        )
+        for p, offset in zip(tail.stream.packets, tail.offsets, strict=True)
+    ]
 
 
-def expected_times(pieces: list[Piece]) -> list[Fraction]:
-    """Every frame's presentation time in the joined video, in order."""
-    times: list[Fraction] = []
-    start = Fraction(0)
-    for piece in pieces:
-        times += [start + frame for frame in piece.frames]
-        start += piece.span
-    return times
+def span(stream: PacketList, end: int) -> int:
+    """Ticks from frame 0 to where frame ``end`` starts (or, past the last frame, where it ends)."""
+    return _boundary(stream, end) - stream.frame_pts()[0]
+
+
+def relative_times(stream: PacketList, first: int, end: int) -> list[int]:
+    """Presentation ticks of frames [first, end), from frame ``first``."""
+    pts = stream.frame_pts()
+    return [p - pts[first] for p in pts[first:end]]
+
+
+def check_timeline(samples: list[OutSample]) -> None:
+    """Every packet decoded after the one before it, and never after it is shown."""
+    rising = all(a.dts < b.dts for a, b in itertools.pairwise(samples))
+    if not rising or any(sample.pts < sample.dts for sample in samples):
+        raise CannotCopy("the joined video's decode times would not rise")
 
 
 def _boundary(stream: PacketList, frame: int) -> int:
@@ -173,7 +166,3 @@ def _boundary(stream: PacketList, frame: int) -> int:
         return pts[frame]
     last = max(stream.packets, key=lambda packet: packet.pts)
     return last.pts + max(last.duration, 1)
-
-
-def _microseconds(seconds: Fraction) -> int:
-    return round(seconds / _MICROSECOND)

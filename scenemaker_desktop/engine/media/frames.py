@@ -18,7 +18,9 @@ from scenemaker_desktop.engine.cancel import CancelToken
 from scenemaker_desktop.engine.errors import MediaError
 from scenemaker_desktop.engine.media.cut_plan import frame_window, seek_point
 from scenemaker_desktop.engine.media.ffmpeg_bin import atomic_output, run_ffmpeg
-from scenemaker_desktop.engine.media.probe import PacketList, VideoInfo, packets, probe
+from scenemaker_desktop.engine.media.mp4_read import packet_list
+from scenemaker_desktop.engine.media.packets import PacketList
+from scenemaker_desktop.engine.media.probe import VideoInfo, probe
 
 # Sharpness is measured on frames scaled to this width: enough detail to tell
 # motion blur from a crisp frame, small enough that 8 frames are ~1 MB of pixels.
@@ -89,11 +91,12 @@ def best_seed_frame(
     at full resolution.
 
     Only the tail is decoded: from the last keyframe before it, found in the
-    clip's packet list. ``info`` is not needed any more (that list says the
-    same and more); it is still accepted so existing callers keep working.
+    clip's packet list (read from the mp4's tables, no ffmpeg run). ``info`` is
+    not needed any more (that list says the same and more); it is still
+    accepted so existing callers keep working.
     """
     _require_file(video)
-    stream = packets(video, cancel)
+    stream = packet_list(video, cancel)
     if stream.frame_count <= 0:
         raise MediaError(f"{Path(video).name} has no frames")
     start = max(0, stream.frame_count - max(1, lookback))
