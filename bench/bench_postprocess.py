@@ -45,7 +45,7 @@ from scenemaker_desktop.engine.media import (
 from scenemaker_desktop.engine.media.assemble import _assemble_exact
 from scenemaker_desktop.engine.media.ffmpeg_bin import ffmpeg_exe, run_ffmpeg
 from scenemaker_desktop.engine.media.frames import ANALYSIS_WIDTH, _latest_near_best, sharpness
-from scenemaker_desktop.engine.media.probe import packets
+from scenemaker_desktop.engine.media.packets import packets
 
 WIDTH, HEIGHT, SECONDS, FPS = 1280, 720, 5, 24
 SOURCES = ("testsrc2", "smptehdbars", "rgbtestsrc")
