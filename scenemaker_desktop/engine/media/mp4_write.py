@@ -196,7 +196,8 @@ def _stbl(stbl: bytes, avcc: bytes, tables: dict[bytes, bytes]) -> bytes:
 
 def _rebuild_stsd(stsd: bytes, avcc: bytes) -> bytes:
     head = parse_header(stsd[:16], 0, len(stsd)).header
-    entries = [data for _box_, data in _parts(stsd, STSD_FIELDS)][:1]
+    # the first sample entry is the one every sample refers to (stsc says 1)
+    entries = [data for _entry, data in _parts(stsd, STSD_FIELDS)][:1]
     fields = stsd[head : head + STSD_FIELDS - 4] + struct.pack(">I", len(entries))
     return _box(b"stsd", fields + b"".join(_rebuild_entry(entry, avcc) for entry in entries))
 
