@@ -18,7 +18,7 @@ from scenemaker_desktop.engine.media import (
     thumbnail,
 )
 from scenemaker_desktop.engine.media.ffmpeg_bin import run_ffmpeg
-from scenemaker_desktop.engine.media.frames import _latest_near_best
+from scenemaker_desktop.engine.media.frames import ANALYSIS_WIDTH, _latest_near_best, sharpness
 from tests.engine.media_fixtures import (
     SIZE,
     frame_index_from_level,
@@ -41,8 +41,16 @@ def clips(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     text.write_text("this is not a video\n")
     empty = folder / "empty.mp4"
     empty.touch()
+    # keyframes every 4 frames and B-frames: the tail is decoded after a seek
+    gop4 = ["-g", "4", "-keyint_min", "4", "-sc_threshold", "0"]
+    blurs = [0, 0, 2.5, 0, 1.0, 2.5, 0, 1.5, 2.5, 1.0, 2.5, 1.5]
+    varied_tail = [pattern_frame(i) for i in range(12)] + [
+        pattern_frame(12 + i, blur=blur) for i, blur in enumerate(blurs)
+    ]
     return {
         "grey": grey_clip(folder / "grey.mp4", 30),
+        "varied_gop4": render_clip(folder / "varied_gop4.mp4", varied_tail, extra=gop4),
+        "varied": render_clip(folder / "varied.mp4", varied_tail),
         "one_sharp": render_clip(folder / "one_sharp.mp4", sharp_then_blurred),
         "all_sharp": render_clip(folder / "all_sharp.mp4", [pattern_frame(i) for i in range(24)]),
         "blurred_tail": render_clip(folder / "blurred_tail.mp4", all_blurred_tail),
@@ -162,6 +170,35 @@ def test_best_seed_frame_writes_the_seed_at_full_resolution(
         assert image.size == (640, 360)
 
 
+def seed_by_whole_decode(video: Path, lookback: int) -> tuple[int, float]:
+    """The seed choice as it was made before tail-only decoding: every frame decoded."""
+    info = probe(video)
+    start = max(0, info.frame_count - lookback)
+    width = min(ANALYSIS_WIDTH, info.width)
+    height = max(2, round(info.height * width / info.width / 2) * 2)
+    chain = f"select=gte(n\\,{start}),scale={width}:{height},format=gray"
+    args = ["-i", str(video), "-map", "0:v:0", "-vf", chain, "-fps_mode", "passthrough"]
+    raw = run_ffmpeg([*args, "-f", "rawvideo", "-pix_fmt", "gray", "pipe:1"]).stdout
+    size = width * height
+    frames = [raw[at : at + size] for at in range(0, len(raw) - size + 1, size)]
+    scores = [sharpness(Image.frombytes("L", (width, height), frame)) for frame in frames]
+    pick = _latest_near_best(scores)
+    return start + pick, scores[pick]
+
+
+@pytest.mark.parametrize("name", ["varied_gop4", "varied", "one_sharp"])
+@pytest.mark.parametrize("lookback", [3, 8, 40])
+def test_best_seed_frame_decoding_only_the_tail_picks_what_a_whole_decode_picks(
+    clips: dict[str, Path], tmp_path: Path, name: str, lookback: int
+) -> None:
+    seed = best_seed_frame(clips[name], tmp_path / "seed.png", lookback=lookback)
+    assert (seed.index, seed.sharpness) == seed_by_whole_decode(clips[name], lookback)
+    reference = extract_frame(clips[name], seed.index, tmp_path / "ref.png")
+    with Image.open(seed.path) as got, Image.open(reference) as want:
+        assert ImageChops.difference(got, want).getbbox() is None
+    assert {p.name for p in tmp_path.iterdir()} == {"seed.png", "ref.png"}
+
+
 def test_sharpness_rule_prefers_the_latest_frame_within_tolerance() -> None:
     assert _latest_near_best([100.0, 95.0, 50.0, 91.0]) == 3
     assert _latest_near_best([100.0, 95.0, 50.0, 89.0]) == 1
@@ -235,3 +272,12 @@ def test_piped_frames_all_reach_an_ffmpeg_that_reads_slowly() -> None:
     args += ["-i", "pipe:0", "-vf", "realtime", "-f", "null", "-"]
     result = run_ffmpeg(args, input_bytes=frames, timeout=30)
     assert re.findall(rb"frame=\s*(\d+)", result.stderr)[-1] == b"24"
+
+
+def test_best_seed_frame_of_a_clip_that_is_not_mp4_reads_its_packets_through_ffmpeg(
+    clips: dict[str, Path], tmp_path: Path
+) -> None:
+    mkv = tmp_path / "varied.mkv"
+    run_ffmpeg(["-i", str(clips["varied_gop4"]), "-c", "copy", str(mkv)])
+    seed = best_seed_frame(mkv, tmp_path / "seed.png", lookback=8)
+    assert (seed.index, seed.sharpness) == seed_by_whole_decode(clips["varied_gop4"], 8)

@@ -1,9 +1,13 @@
 """Join a session's clips into one video.
 
 Two seam modes:
-- EXACT cuts each clip right before its seed frame and encodes the whole result
-  once (libx264), so no frame is repeated at a seam and quality drops only once.
-  Clips from different models are normalised to the first clip's size and rate.
+- EXACT keeps each clip's frames up to its seed frame, so no frame is
+  repeated at a seam. When the clips are one H.264 stream in all but timing
+  (the usual case: one model, one session), each is stream-copied up to the
+  last point before its cut that decodes on its own and only the few frames
+  after it are encoded (``smart_cut``): the kept frames stay bit-exact. Otherwise,
+  and for crossfades, the whole result is encoded once (libx264), with clips
+  from different models normalised to the first clip's size and rate.
 - FAST copies whole clips back to back without re-encoding (concat demuxer),
   which needs identical stream parameters; when they differ we fall back to
   EXACT on whole clips, so the result matches what FAST would have shown.
@@ -16,17 +20,16 @@ graph once and ffmpeg would reject the graph.
 from __future__ import annotations
 
 import enum
-import os
 import re
-import tempfile
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import astuple, dataclass
 from fractions import Fraction
 from pathlib import Path
 
 from scenemaker_desktop.engine.cancel import CancelToken
 from scenemaker_desktop.engine.errors import MediaError, ValidationError
+from scenemaker_desktop.engine.media.concat import concat_list, file_line, stream_shapes
+from scenemaker_desktop.engine.media.cuts import CRF, PRESET, ClipCut, frames_kept
 from scenemaker_desktop.engine.media.ffmpeg_bin import (
     atomic_output,
     read_headers,
@@ -34,55 +37,34 @@ from scenemaker_desktop.engine.media.ffmpeg_bin import (
     run_ffmpeg_progress,
 )
 from scenemaker_desktop.engine.media.probe import VideoInfo, probe
+from scenemaker_desktop.engine.media.smart_cut import join_by_copy
 
-CRF = 18
-PRESET = "veryfast"
-_INPUT = re.compile(r"^Input #(\d+),", re.MULTILINE)
-_VIDEO = re.compile(
-    r"Stream #\d+:\d+\S*: Video: (?P<codec>[^,]+), (?P<pix>\w+(?:\([^)]*\))?)"
-    r"(?:, [^,\d][^,]*)?, (?P<w>\d+)x(?P<h>\d+)(?P<rest>.*)"
-)
-_FPS = re.compile(r", (?P<fps>[\d.]+)(?P<k>k?) (?:fps|tbr)")
-_TBN = re.compile(r", (?P<tbn>[\d.]+k?) tbn")
+__all__ = ["CRF", "PRESET", "AssemblyResult", "ClipCut", "SeamMode", "assemble"]
+
 _FRAMES = re.compile(rb"frame=\s*(\d+)")
 
 
 class SeamMode(enum.Enum):
-    """How clips meet: cut at the seed frame and re-encode, or copy whole clips."""
+    """How clips meet: cut right before the seed frame, or copy whole clips."""
 
     EXACT = "exact"
     FAST = "fast"
 
 
 @dataclass(frozen=True)
-class ClipCut:
-    """Keep frames [0, end_frame) of the clip at ``path``; None keeps the whole clip."""
-
-    path: Path
-    end_frame: int | None = None
-
-
-@dataclass(frozen=True)
 class AssemblyResult:
-    """The final video; ``encodes`` counts video encodes (0 for a pure stream copy)."""
+    """The final video.
+
+    ``encodes`` counts libx264 runs (0 for a pure stream copy, one per seam tail
+    for smart cuts, 1 for a whole encode); ``encoded_frames`` counts the frames
+    that went through them, the rest being the clips' own, copied bit for bit.
+    """
 
     path: Path
     frame_count: int
     duration: float
     encodes: int
-
-
-@dataclass(frozen=True)
-class _StreamShape:
-    """What must match for clips to be stream-copied into one mp4."""
-
-    codec: str
-    pixel_format: str
-    width: int
-    height: int
-    fps: float
-    # the concat demuxer mangles timestamps when clips' time bases differ
-    time_base: str
+    encoded_frames: int
 
 
 def assemble(
@@ -111,6 +93,11 @@ def assemble(
             report(1.0)
             return result
         clips = [ClipCut(clip.path) for clip in clips]
+    elif crossfade == 0:
+        joined = join_by_copy(clips, Path(dest), cancel, report)
+        if joined is not None:
+            report(1.0)
+            return AssemblyResult(Path(dest), *astuple(joined))
     return _assemble_exact(clips, Path(dest), crossfade, cancel, report)
 
 
@@ -135,57 +122,22 @@ def _assemble_fast(
 ) -> AssemblyResult | None:
     """Concatenate by stream copy, or return None when the clips cannot be copied together."""
     paths = [Path(clip.path) for clip in clips]
-    shapes = _stream_shapes(read_headers(paths), paths)
+    shapes = stream_shapes(read_headers(paths), paths)
     if len(set(shapes)) != 1 or shapes[0].fps <= 0:
         return None
-    with atomic_output(dest) as tmp, _concat_list(paths, dest) as listing:
+    lines = [file_line(path) for path in paths]
+    with atomic_output(dest) as tmp, concat_list(lines, dest) as listing:
         args = ["-y", "-f", "concat", "-safe", "0", "-i", str(listing), "-map", "0:v:0"]
         args += ["-c", "copy", "-movflags", "+faststart", "-f", "mp4", str(tmp)]
         done = run_ffmpeg(args, cancel=cancel)
     # ffmpeg's final "frame=" counts copied packets: one per frame for H.264 clips
     counts = _FRAMES.findall(done.stderr)
     frames = int(counts[-1]) if counts else probe(dest).frame_count
-    return AssemblyResult(dest, frames, frames / float(_frame_rate(shapes[0].fps)), encodes=0)
+    duration = frames / float(_frame_rate(shapes[0].fps))
+    return AssemblyResult(dest, frames, duration, encodes=0, encoded_frames=0)
 
 
-def _stream_shapes(headers: str, paths: Sequence[Path]) -> list[_StreamShape]:
-    sections = _INPUT.split(headers)[1:]
-    blocks = dict(zip(sections[0::2], sections[1::2], strict=True))
-    shapes = []
-    for index, path in enumerate(paths):
-        match = _VIDEO.search(blocks.get(str(index), ""))
-        if match is None:
-            raise MediaError(f"no video stream in {path.name}")
-        fps = _FPS.search(match.group("rest"))
-        rate = float(fps.group("fps")) * (1000 if fps.group("k") else 1) if fps else 0.0
-        shapes.append(
-            _StreamShape(
-                codec=match.group("codec").strip(),
-                pixel_format=match.group("pix"),
-                width=int(match.group("w")),
-                height=int(match.group("h")),
-                fps=rate,
-                time_base=tbn.group("tbn") if (tbn := _TBN.search(match.group("rest"))) else "",
-            )
-        )
-    return shapes
-
-
-@contextmanager
-def _concat_list(paths: Sequence[Path], dest: Path) -> Iterator[Path]:
-    # The concat demuxer's quoting: inside '...', a quote is written '\''
-    lines = ["file '{}'".format(str(p.resolve()).replace("'", "'\\''")) for p in paths]
-    fd, name = tempfile.mkstemp(prefix=f".{dest.stem}.", suffix=".concat.txt", dir=dest.parent)
-    with os.fdopen(fd, "w", encoding="utf-8") as out:
-        out.write("\n".join(lines) + "\n")
-    listing = Path(name)
-    try:
-        yield listing
-    finally:
-        listing.unlink(missing_ok=True)
-
-
-# --- EXACT: one encode --------------------------------------------------------
+# --- EXACT, whole: one encode --------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -231,21 +183,15 @@ def _assemble_exact(
         made = probe(tmp)
     report(1.0)
     rate = float(_frame_rate(pieces[0].info.fps))
-    return AssemblyResult(dest, made.frame_count, made.frame_count / rate, encodes=1)
+    count = made.frame_count
+    return AssemblyResult(dest, count, count / rate, encodes=1, encoded_frames=count)
 
 
 def _piece(number: int, clip: ClipCut) -> _Piece:
     info = probe(clip.path)
-    name = Path(clip.path).name
-    if info.frame_count <= 0:
-        raise MediaError(f"clip {number} ({name}) has no frames")
+    kept = frames_kept(number, clip, info.frame_count)
     if info.fps <= 0:
-        raise MediaError(f"cannot read the frame rate of clip {number} ({name})")
-    kept = info.frame_count if clip.end_frame is None else clip.end_frame
-    if not 0 < kept <= info.frame_count:
-        raise ValidationError(
-            f"clip {number} ({name}) has {info.frame_count} frames; cannot keep {kept}"
-        )
+        raise MediaError(f"cannot read the frame rate of clip {number} ({Path(clip.path).name})")
     return _Piece(info, kept)
 
 
