@@ -91,7 +91,7 @@ class FalGenerator:
         on_progress(ClipProgress(_ESTIMATE_CAP, "downloading the clip"))
         result = self._queue.result(self.endpoint, request_id, cancel)
         download_video(
-            self._video_url(result),
+            self._queue.answer_url(result, "video"),
             job.output,
             errors=self._errors,
             limits=self.limits,
@@ -118,15 +118,6 @@ class FalGenerator:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-    # -- steps -------------------------------------------------------------------------
-
-    def _video_url(self, result: Any) -> str:
-        video = result.get("video") if isinstance(result, Mapping) else None
-        url = video.get("url") if isinstance(video, Mapping) else None
-        if not isinstance(url, str) or not url:
-            raise self._errors.error("fal finished but its answer holds no video", retryable=False)
-        return url
 
 
 class _ProgressTracker:

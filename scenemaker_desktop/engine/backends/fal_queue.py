@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -173,6 +173,15 @@ class FalQueue:
             log.info("fal %s: cancel of %s not accepted (%s)", model, request_id, note)
             return False
         return True
+
+    def answer_url(self, result: Any, field: str) -> str:
+        """The file URL at ``result[field]["url"]`` (``video`` or ``image`` in fal's answers)."""
+        made = result.get(field) if isinstance(result, Mapping) else None
+        url = made.get("url") if isinstance(made, Mapping) else None
+        if not isinstance(url, str) or not url:
+            message = f"fal finished but its answer holds no {field}"
+            raise self.errors.error(message, retryable=False)
+        return url
 
     def _job_error(self, endpoint: str, request_id: str, status: Completed) -> Exception:
         """fal's reason for a failed job; the result endpoint often says more (the 422 field).

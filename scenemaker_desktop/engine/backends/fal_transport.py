@@ -384,4 +384,4 @@ def _decoded_image(path: Path, errors: FalErrors) -> Image.Image:
         with Image.open(path) as image:
             return image.convert("RGB")
     except (OSError, ValueError, SyntaxError, EOFError, Image.DecompressionBombError):
-        raise errors.error("fal's image is not a readable image", retryable=False) from None
+        raise errors.error("fal's image could not be read", retryable=False) from None
