@@ -10,9 +10,8 @@ import httpx
 import pytest
 from PIL import Image, ImageStat
 
-from scenemaker_desktop.engine.media.ffmpeg_bin import run_ffmpeg
 from scenemaker_desktop.engine.media.probe import probe
-from tests.engine.local_support import detailed_image
+from tests.engine.local_support import decoded_frames, detailed_image
 from tests.fakes.colour import delta_e76, mean_lab
 from tests.fakes.fal_jobs import JobPlan
 from tests.fakes.fal_render import RESTORED_MARK, grade_strength
@@ -42,13 +41,12 @@ def frames_of(clip: bytes, tmp_path: Path) -> list[Image.Image]:
     path = tmp_path / "clip.mp4"
     path.write_bytes(clip)
     info = probe(path)
-    args = ["-i", str(path), "-f", "rawvideo", "-pix_fmt", "rgb24", "-"]
-    raw = run_ffmpeg(args).stdout
-    size, step = (info.width, info.height), info.width * info.height * 3
-    return [Image.frombytes("RGB", size, raw[i : i + step]) for i in range(0, len(raw), step)]
+    return decoded_frames(path, (info.width, info.height))
 
 
-def clip_from(client: fal_client.SyncClient, image: Image.Image, tmp_path: Path) -> list:
+def clip_from(
+    client: fal_client.SyncClient, image: Image.Image, tmp_path: Path
+) -> list[Image.Image]:
     buffer = io.BytesIO()
     image.save(buffer, format="PNG")
     url = client.upload(buffer.getvalue(), "image/png", "seed.png")
