@@ -99,18 +99,28 @@ def test_a_new_generator_resumes_a_saved_request_without_submitting_again(
     assert result.state["fal_request_id"] == request_id and probe(job.output).frame_count > 0
 
 
-def test_a_large_png_seed_goes_up_as_high_quality_jpeg(fake: FakeFal, tmp_path: Path):
+def test_a_large_png_seed_frame_goes_up_untouched_at_full_quality(fake: FakeFal, tmp_path: Path):
     noisy = tmp_path / "noisy.png"
-    Image.frombytes("RGB", (1200, 800), os.urandom(1200 * 800 * 3)).save(noisy)
-    assert noisy.stat().st_size > 1_500_000
+    Image.frombytes("RGB", (2560, 1440), os.urandom(2560 * 1440 * 3)).save(noisy)
+    assert noisy.stat().st_size > 10_000_000  # seed frames are lossless, however big
     job = make_job(tmp_path, "wan", image=noisy)
-    run(generator("wan"), job)
+    gen = generator("wan")
+    gen.submit(job, CancelToken())
 
     (upload,) = fake.uploads
-    assert upload.content_type == "image/jpeg" and upload.name == "noisy.jpg"
-    assert len(upload.data) < noisy.stat().st_size
-    with Image.open(io.BytesIO(upload.data)) as sent:
-        assert sent.format == "JPEG" and sent.size == (1200, 800)
+    assert upload.content_type == "image/png" and upload.name == "noisy.png"
+    assert upload.data == noisy.read_bytes()
+
+
+def test_a_seed_in_another_format_goes_up_as_a_lossless_png(fake: FakeFal, tmp_path: Path):
+    tiff = tmp_path / "seed.tiff"
+    Image.frombytes("RGB", (64, 32), os.urandom(64 * 32 * 3)).save(tiff)
+    generator("wan").submit(make_job(tmp_path, "wan", image=tiff), CancelToken())
+
+    (upload,) = fake.uploads
+    assert upload.content_type == "image/png" and upload.name == "seed.png"
+    with Image.open(io.BytesIO(upload.data)) as sent, Image.open(tiff) as original:
+        assert sent.format == "PNG" and sent.tobytes() == original.convert("RGB").tobytes()
 
 
 def test_a_very_wide_seed_is_scaled_to_2560_and_a_small_png_goes_up_untouched(

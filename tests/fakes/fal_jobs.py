@@ -60,6 +60,10 @@ class JobPlan:
     clip_seconds: float = 1.0
     clip_fps: int = 12
     seed: int = 123
+    drift: float = 0.0
+    """Each clip grades toward warmer colour and more contrast so that its last frame's
+    mean colour is about this many ΔE76 from its first (crop of the zoom included: see
+    ``fal_render.grade_strength``); chained clips compound it. 0 leaves colours alone."""
 
 
 @dataclass

@@ -1,4 +1,5 @@
-"""Pinned input schemas of the four fal endpoints (docs/ARCHITECTURE.md lists them).
+"""Pinned input schemas of the fal endpoints: four video models (docs/ARCHITECTURE.md
+lists them) and the two image endpoints of the seed-frame steps.
 
 Each field is plain data: ``type`` (string/integer/number/boolean), optional
 ``enum``, ``ge``/``le`` bounds, ``required``, ``default`` and ``url`` (the value
@@ -20,6 +21,8 @@ WAN = "fal-ai/wan-i2v"
 PIXVERSE = "fal-ai/pixverse/v3.5/image-to-video"
 LUMA = "fal-ai/luma-dream-machine/ray-2/image-to-video"
 KLING = "fal-ai/kling-video/v2.1/pro/image-to-video"
+CODEFORMER = "fal-ai/codeformer"
+FACE_SWAP = "fal-ai/face-swap"
 
 SCHEMAS: dict[str, dict[str, Field]] = {
     WAN: {
@@ -79,6 +82,19 @@ SCHEMAS: dict[str, dict[str, Field]] = {
         "cfg_scale": {"type": "number", "ge": 0, "le": 1, "default": 0.5},
         "tail_image_url": {"type": "string", "url": True},
     },
+    CODEFORMER: {
+        "image_url": _IMAGE_URL,
+        "fidelity": {"type": "number", "ge": 0, "le": 1, "default": 0.5},
+        "upscaling": {"type": "number", "default": 2},
+        "face_upscale": {"type": "boolean", "default": True},
+        "aligned": {"type": "boolean", "default": False},
+        "only_center_face": {"type": "boolean", "default": False},
+        "seed": {"type": "integer"},
+    },
+    FACE_SWAP: {
+        "base_image_url": _IMAGE_URL,
+        "swap_image_url": _IMAGE_URL,
+    },
 }
 
 RULES: dict[str, list[dict[str, Any]]] = {
@@ -100,3 +116,9 @@ def app_root(app_id: str) -> str:
 
 def url_fields(app_id: str) -> list[str]:
     return [name for name, spec in SCHEMAS[app_id].items() if spec.get("url")]
+
+
+def required_url_fields(app_id: str) -> list[str]:
+    """The images a job needs to run (its optional ones, such as Luma's end image, are
+    only checked to be fetchable)."""
+    return [name for name in url_fields(app_id) if SCHEMAS[app_id][name].get("required")]

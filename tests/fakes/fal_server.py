@@ -25,9 +25,25 @@ import uuid
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+from PIL import Image
+
 from tests.fakes.fal_jobs import Job, JobBook, JobError, JobPlan, JobState, status_body
-from tests.fakes.fal_render import UnreadableImage, render_clip
-from tests.fakes.fal_schemas import SCHEMAS, app_root, url_fields
+from tests.fakes.fal_render import (
+    Still,
+    UnreadableImage,
+    decode_image,
+    render_clip,
+    restore_faces,
+    swap_face,
+)
+from tests.fakes.fal_schemas import (
+    CODEFORMER,
+    FACE_SWAP,
+    SCHEMAS,
+    app_root,
+    required_url_fields,
+    url_fields,
+)
 from tests.fakes.fal_storage import FILES_PREFIX, SIGNED_PREFIX, FileStore, StoredFile
 from tests.fakes.fal_validation import ErrorItem, download_error, validate
 from tests.fakes.loopback import Exchange, Fault, LoopbackService
@@ -290,21 +306,49 @@ class FakeFal(LoopbackService):
             "cancel_url": base + "/cancel",
         }
 
-    # -- the "model" -------------------------------------------------------------------
+    # -- the "models" ------------------------------------------------------------------
     def _render(self, job: Job) -> dict[str, Any] | JobError:
-        url = job.arguments.get("image_url")
-        image = self.storage.resolve(url)
-        if image is None:
-            return JobError(422, [download_error("image_url", url)], None)
-        try:
-            data = render_clip(image, seconds=job.plan.clip_seconds, fps=job.plan.clip_fps)
-        except UnreadableImage:
-            item = {"loc": ["body", "image_url"], "msg": "Could not read the image", "type": ""}
-            return JobError(422, [{**item, "type": "image_load_error"}], None)
-        name = f"{job.request_id}.mp4"
-        video_url = self.storage.put(data, "video/mp4", name)
-        video = {"url": video_url, "content_type": "video/mp4", "file_name": name}
-        result: dict[str, Any] = {"video": {**video, "file_size": len(data)}}
+        images = self._input_images(job)
+        if isinstance(images, JobError):
+            return images
+        if job.app_id == CODEFORMER:
+            result = self._image_result(job, restore_faces(images["image_url"]))
+        elif job.app_id == FACE_SWAP:
+            swapped = swap_face(images["base_image_url"], images["swap_image_url"])
+            result = self._image_result(job, swapped)
+        else:
+            result = self._clip_result(job, images["image_url"])
         if "seed" in SCHEMAS[job.app_id]:
             result["seed"] = job.arguments.get("seed", job.plan.seed)
         return result
+
+    def _input_images(self, job: Job) -> dict[str, Image.Image] | JobError:
+        """The job's required images, decoded; a 422 naming the field that failed."""
+        images = {}
+        for field in required_url_fields(job.app_id):
+            url = job.arguments.get(field)
+            data = self.storage.resolve(url)
+            if data is None:
+                return JobError(422, [download_error(field, url)], None)
+            try:
+                images[field] = decode_image(data)
+            except UnreadableImage:
+                item = {"loc": ["body", field], "msg": "Could not read the image"}
+                return JobError(422, [{**item, "type": "image_load_error"}], None)
+        return images
+
+    def _clip_result(self, job: Job, image: Image.Image) -> dict[str, Any]:
+        data = render_clip(
+            image, seconds=job.plan.clip_seconds, fps=job.plan.clip_fps, drift=job.plan.drift
+        )
+        name = f"{job.request_id}.mp4"
+        video_url = self.storage.put(data, "video/mp4", name)
+        video = {"url": video_url, "content_type": "video/mp4", "file_name": name}
+        return {"video": {**video, "file_size": len(data)}}
+
+    def _image_result(self, job: Job, still: Still) -> dict[str, Any]:
+        name = f"{job.request_id}.png"
+        url = self.storage.put(still.data, "image/png", name)
+        image = {"url": url, "content_type": "image/png", "file_name": name}
+        size = {"file_size": len(still.data), "width": still.width, "height": still.height}
+        return {"image": {**image, **size}}

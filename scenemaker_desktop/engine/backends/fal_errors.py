@@ -105,8 +105,9 @@ def _format_item(item: Mapping[str, Any]) -> str:
 class FalErrors:
     """Builds the user-facing errors of one generator (its model id, its key to hide)."""
 
-    def __init__(self, model_id: str, key: str) -> None:
+    def __init__(self, model_id: str, key: str, *, made: str = "clip") -> None:
         self.model_id = model_id
+        self.made = made  # what the job makes, in messages: "clip", or "image" for a seed step
         self._key = key
 
     def line(self, text: str) -> str:
@@ -149,10 +150,10 @@ class FalErrors:
         )
 
     def not_handed_over(self, exc: BaseException, what: str) -> GenerationError:
-        """The job finished (and is paid) but the clip could not be fetched yet."""
+        """The job finished (and is paid) but what it made could not be fetched yet."""
         return self.error(
-            f"fal finished the clip but the {what} failed ({reason(exc)}); resume the session "
-            "to fetch it again (it is not paid twice)",
+            f"fal finished the {self.made} but the {what} failed ({reason(exc)}); resume the "
+            "session to fetch it again (it is not paid twice)",
             retryable=True,
         )
 
@@ -167,7 +168,8 @@ class FalErrors:
         )
 
     def job_failed(self, detail: Any) -> GenerationError:
-        return self.error(f"fal could not make the clip: {format_detail(detail)}", retryable=False)
+        detail = format_detail(detail)
+        return self.error(f"fal could not make the {self.made}: {detail}", retryable=False)
 
     def unreadable(self, what: str) -> GenerationError:
         return self.error(

@@ -1,4 +1,4 @@
-"""The network side of the fal backend: bounded retries, the seed upload, the clip download.
+"""The network side of the fal backends: bounded retries, the seed upload, the downloads.
 
 Every call has a timeout and a bounded number of tries, and every wait between
 tries (and every downloaded chunk) looks at the cancel token, so nothing here
@@ -7,6 +7,7 @@ can keep a cancelled or stalled session alive.
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import io
 import logging
@@ -14,7 +15,7 @@ import os
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
@@ -33,14 +34,13 @@ from scenemaker_desktop.engine.backends.fal_errors import (
 )
 from scenemaker_desktop.engine.cancel import CancelToken
 from scenemaker_desktop.engine.errors import Cancelled, GenerationError, MediaError
+from scenemaker_desktop.engine.media.ffmpeg_bin import atomic_output
 from scenemaker_desktop.engine.media.probe import VideoInfo, probe
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 MB = 1024 * 1024
-JPEG_ABOVE_BYTES = 1_500_000
-"""Seed images bigger than this go up as JPEG (see ``seed_upload``)."""
 CANCEL_POLL_S = 0.05
 MAX_UPLOAD_SIDE = 2560
 """Longest side sent to fal: every model renders at most 1080p, so more only costs upload time."""
@@ -211,34 +211,48 @@ class Upload:
 
 
 def seed_upload(path: Path) -> Upload:
-    """The bytes to upload for a seed image.
+    """The bytes to upload for a seed image (or a face step's reference image).
 
-    Small PNGs and JPEGs go up untouched. Larger ones (a normalised 24 MP input
-    is a ~40 MB PNG) become a quality-95 JPEG without chroma subsampling, no
-    longer than ``MAX_UPLOAD_SIDE``: visually lossless for a video model that
-    renders at most 1080p, and 10-50x less to upload on a home connection.
-    Done in memory, so no temp file is left behind.
+    An image no longer than ``MAX_UPLOAD_SIDE`` goes up at full quality, whatever
+    its byte size: a PNG or JPEG untouched, another format as a PNG. A seed frame
+    is a lossless PNG, and a face restoration or a video model must see it as it
+    is. Longer ones (a normalised 24 MP input is a ~40 MB PNG) are scaled down to
+    ``MAX_UPLOAD_SIDE`` and sent as a quality-95 JPEG without chroma subsampling:
+    visually lossless for a model that renders at most 1080p, and 10-50x less to
+    upload on a home connection. Done in memory, so no temp file is left behind.
     """
     try:
-        size = path.stat().st_size
         with Image.open(path) as image:
             kind, longest = image.format, max(image.size)
-            small = size <= JPEG_ABOVE_BYTES and longest <= MAX_UPLOAD_SIDE
-            if small and kind in ("PNG", "JPEG"):
+            if longest <= MAX_UPLOAD_SIDE and kind in ("PNG", "JPEG"):
                 return Upload(path.read_bytes(), f"image/{kind.lower()}", path.name)
             rgb = image.convert("RGB")
     except (OSError, UnidentifiedImageError) as exc:
         raise MediaError(f"cannot read the seed image {path.name}: {exc}") from None
-    if longest > MAX_UPLOAD_SIDE:
-        rgb.thumbnail((MAX_UPLOAD_SIDE, MAX_UPLOAD_SIDE), Image.Resampling.LANCZOS)
     buffer = io.BytesIO()
+    if longest <= MAX_UPLOAD_SIDE:
+        rgb.save(buffer, format="PNG")
+        return Upload(buffer.getvalue(), "image/png", path.stem + ".png")
+    rgb.thumbnail((MAX_UPLOAD_SIDE, MAX_UPLOAD_SIDE), Image.Resampling.LANCZOS)
     # No optimize=True: Pillow then needs the whole JPEG in one buffer of w*h*2 bytes,
     # which a noisy image at quality 95 without subsampling can exceed.
     rgb.save(buffer, format="JPEG", quality=95, subsampling=0)
     return Upload(buffer.getvalue(), "image/jpeg", path.stem + ".jpg")
 
 
-# -- the finished clip ---------------------------------------------------------------
+# -- what fal made -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Download:
+    noun: str
+    """What is fetched, in messages and the retry's ``what`` ("clip download")."""
+    suffix: str
+    """The temp file's ending; the ``.part`` before it lets tidy remove what a kill leaves."""
+
+
+_CLIP = _Download("clip", ".mp4")
+_IMAGE = _Download("image", ".png")
 
 
 def download_video(
@@ -250,28 +264,63 @@ def download_video(
     cancel: CancelToken,
 ) -> VideoInfo:
     """Stream ``url`` into ``dest`` atomically (temp, fsync, rename); check it is a video."""
+    with _downloaded(url, dest, _CLIP, errors, limits, cancel) as part:
+        info = _check_video(part, errors)
+        os.replace(part, dest)
+        return info
+
+
+def download_image(
+    url: str,
+    dest: Path,
+    *,
+    errors: FalErrors,
+    limits: FalLimits,
+    cancel: CancelToken,
+) -> tuple[int, int]:
+    """Stream ``url`` to a temp file, check Pillow decodes it, and save it to ``dest`` as an
+    RGB PNG atomically (lossless, like the seed frames it replaces). Returns its size."""
+    with _downloaded(url, dest, _IMAGE, errors, limits, cancel) as part:
+        image = _decoded_image(part, errors)
+    with atomic_output(dest) as temp, open(temp, "wb") as out:
+        image.save(out, format="PNG")
+        out.flush()
+        os.fsync(out.fileno())
+    return image.size
+
+
+@contextlib.contextmanager
+def _downloaded(
+    url: str,
+    dest: Path,
+    kind: _Download,
+    errors: FalErrors,
+    limits: FalLimits,
+    cancel: CancelToken,
+) -> Iterator[Path]:
+    """The file at ``url``, fetched into a temp file next to ``dest`` (removed afterwards)."""
     parts = urlsplit(str(url))
     if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise errors.error("fal's answer holds no usable video address", retryable=False)
+        raise errors.error(f"fal's answer holds no usable {kind.noun} address", retryable=False)
     dest.parent.mkdir(parents=True, exist_ok=True)
-    part = dest.with_name(f".{dest.stem}.{uuid.uuid4().hex[:8]}.part.mp4")
+    part = dest.with_name(f".{dest.stem}.{uuid.uuid4().hex[:8]}.part{kind.suffix}")
     try:
         with_retries(
-            lambda: _fetch(url, part, errors, limits, cancel),
-            what="clip download",
+            lambda: _fetch(url, part, kind.noun, errors, limits, cancel),
+            what=f"{kind.noun} download",
             errors=errors,
             limits=limits,
             cancel=cancel,
             retry=Retry.AFTER_COMPLETION,
         )
-        info = _check_video(part, errors)
-        os.replace(part, dest)
-        return info
+        yield part
     finally:
         part.unlink(missing_ok=True)
 
 
-def _fetch(url: str, part: Path, errors: FalErrors, limits: FalLimits, cancel: CancelToken) -> int:
+def _fetch(
+    url: str, part: Path, noun: str, errors: FalErrors, limits: FalLimits, cancel: CancelToken
+) -> int:
     deadline = time.monotonic() + limits.download_deadline
     timeout = httpx.Timeout(limits.download_read_timeout, connect=10.0)
     with (
@@ -281,17 +330,17 @@ def _fetch(url: str, part: Path, errors: FalErrors, limits: FalLimits, cancel: C
         if response.is_error:
             response.read()  # so the error can quote fal's detail once the stream is closed
             response.raise_for_status()
-        _refuse_oversize(response.headers.get("content-length"), errors, limits)
+        _refuse_oversize(response.headers.get("content-length"), noun, errors, limits)
         total = 0
         with open(part, "wb") as out:
             # No chunk size: httpx would buffer up to it, and cancel waits for each chunk.
             for chunk in response.iter_bytes():
                 cancel.raise_if_cancelled()
                 total += len(chunk)
-                _refuse_oversize(total, errors, limits)
+                _refuse_oversize(total, noun, errors, limits)
                 if time.monotonic() > deadline:
                     raise errors.error(
-                        f"downloading the clip took longer than {limits.download_deadline:g} s; "
+                        f"downloading the {noun} took longer than {limits.download_deadline:g} s; "
                         "resume the session to try again",
                         retryable=True,
                     )
@@ -301,14 +350,16 @@ def _fetch(url: str, part: Path, errors: FalErrors, limits: FalLimits, cancel: C
     return total
 
 
-def _refuse_oversize(size: int | str | None, errors: FalErrors, limits: FalLimits) -> None:
+def _refuse_oversize(
+    size: int | str | None, noun: str, errors: FalErrors, limits: FalLimits
+) -> None:
     try:
         value = int(size) if size is not None else 0
     except ValueError:
         return
     if value > limits.max_download_bytes:
         raise errors.error(
-            f"fal's clip is larger than {_human(limits.max_download_bytes)}; not downloading it",
+            f"fal's {noun} is larger than {_human(limits.max_download_bytes)}; not downloading it",
             retryable=False,
         )
 
@@ -325,3 +376,12 @@ def _check_video(path: Path, errors: FalErrors) -> VideoInfo:
     if info is None or info.frame_count <= 0:
         raise errors.error("fal's clip is not a playable video", retryable=False)
     return info
+
+
+def _decoded_image(path: Path, errors: FalErrors) -> Image.Image:
+    """The whole image decoded as RGB (a truncated file fails here, not in the next step)."""
+    try:
+        with Image.open(path) as image:
+            return image.convert("RGB")
+    except (OSError, ValueError, SyntaxError, EOFError, Image.DecompressionBombError):
+        raise errors.error("fal's image could not be read", retryable=False) from None
