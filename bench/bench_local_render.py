@@ -78,7 +78,7 @@ def local_preview(image: Path, output: Path) -> None:
     }
     job = ClipJob(0, "push in", image, image, params, output, action="push in")
     generator = LocalPreviewGenerator()
-    generator.wait(generator.submit(job), job, lambda _progress: None, CancelToken())
+    generator.wait(generator.submit(job, CancelToken()), job, lambda _progress: None, CancelToken())
 
 
 @dataclass
