@@ -174,7 +174,7 @@ def base_frame(image: Image.Image, atlas: Atlas) -> Image.Image:
     tens of megabytes, not hundreds.
     """
     ratio = atlas.luma.output[0] / atlas.luma.output[1]
-    box = _aspect_box(image.size, ratio)
+    box = aspect_box(image.size, ratio)
     biggest = atlas.luma.slots[-1]
     factor = int(min((box[2] - box[0]) / biggest.width, (box[3] - box[1]) / biggest.height) / 2)
     whole = tuple(round(edge) for edge in box)
@@ -199,7 +199,7 @@ def _stack(
     return tuple(slots), top
 
 
-def _aspect_box(source: tuple[int, int], ratio: float) -> tuple[float, float, float, float]:
+def aspect_box(source: tuple[int, int], ratio: float) -> tuple[float, float, float, float]:
     """The centred box of ``source`` with width/height ``ratio`` (the base frame)."""
     src_w, src_h = source
     crop_w, crop_h = (src_h * ratio, src_h) if src_w / src_h > ratio else (src_w, src_w / ratio)
