@@ -23,6 +23,7 @@ from scenemaker_desktop.engine.backends.base import ClipJob, ClipResult, Progres
 from scenemaker_desktop.engine.backends.camera import (
     AIMED_MOVES,
     IDENTITY,
+    MAX_ZOOM,
     CameraMove,
     CameraPose,
     choose_move,
@@ -149,16 +150,21 @@ class LocalPreviewGenerator:
         with _opened(image_path) as image:
             size = _upright_size(image, image_path)
             settings = read_settings(job.params, job.action.strip() or job.prompt, size)
-            path = _plan(job, settings, previous, seed_index, from_source)
-            load = _loader(image, image_path, settings, path)
             if previous is None and settings.move in AIMED_MOVES:
                 # Aim at the subject of the picture this clip shows; later chains
                 # inherit it with the rest of the motion. Finding it means decoding
-                # now rather than while ffmpeg starts.
-                still = load()
+                # now rather than while ffmpeg starts. Only a JPEG decodes smaller
+                # for a path that zooms less, so only a JPEG needs a path first.
+                draft = (
+                    _plan(job, settings, None, 0, from_source) if image.format == "JPEG" else None
+                )
+                still = _loader(image, image_path, settings, draft)()
                 focus = subject_focus(still, settings.width / settings.height)
                 path = _plan(job, settings, None, 0, from_source, focus)
                 load = functools.partial(lambda picture: picture, still)
+            else:
+                path = _plan(job, settings, previous, seed_index, from_source)
+                load = _loader(image, image_path, settings, path)
             render_clip(
                 load,
                 path.poses,
@@ -173,10 +179,11 @@ class LocalPreviewGenerator:
 
 
 def _loader(
-    image: Image.Image, image_path: Path, settings: RenderSettings, path: CameraPath
+    image: Image.Image, image_path: Path, settings: RenderSettings, path: CameraPath | None
 ) -> Callable[[], Image.Image]:
-    """Decodes the opened (not yet decoded) ``image`` as big as ``path`` needs it."""
-    zoom = max(pose.zoom for pose in path.poses)
+    """Decodes the opened (not yet decoded) ``image`` as big as ``path`` needs it
+    (whole, without a path)."""
+    zoom = MAX_ZOOM if path is None else max(pose.zoom for pose in path.poses)
     need = (math.ceil(settings.width * zoom), math.ceil(settings.height * zoom))
     ratio = settings.width / settings.height
     return functools.partial(_decoded, image, image_path, need, ratio)
@@ -301,7 +308,10 @@ def _decoded(image: Image.Image, path: Path, need: tuple[int, int], ratio: float
             raw_w, raw_h = image.size
             image.draft(None, (math.ceil(raw_w * scale), math.ceil(raw_h * scale)))
         image.load()
-        upright = ImageOps.exif_transpose(image) or image
+        turned = image.getexif().get(ExifTags.Base.Orientation, 1) != 1
+        upright = (ImageOps.exif_transpose(image) or image) if turned else image
+        if upright.mode == "RGB" and "transparency" not in upright.info:
+            return upright  # already what intake makes of a picture: spare a 6 MB copy
         # Same flattening as image intake (16-bit scaled, alpha on white), so a
         # source that skipped intake still looks like it would after it.
         return flatten_to_rgb(upright)

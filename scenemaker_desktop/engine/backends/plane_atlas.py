@@ -9,9 +9,8 @@ picture) and the planes are stacked into one grey image, the atlas, which
 ffmpeg loops. ``PlaneSet.view`` says which whole-pixel crop of the atlas
 shows a pose (``view_fit``).
 
-Luma is prepared for the clip's largest zoom, so no frame magnifies the
-LANCZOS-resampled still; chroma for the smallest, so every chroma frame is a
-cheap 2-tap upscale (at half resolution that costs nothing visible).
+Planes are prepared for the clip's largest zoom, so no frame magnifies the
+LANCZOS-resampled still.
 """
 
 from __future__ import annotations
@@ -21,7 +20,13 @@ from dataclasses import dataclass, replace
 from PIL import Image
 
 from scenemaker_desktop.engine.backends.camera import CameraPose
-from scenemaker_desktop.engine.backends.view_fit import PLANE_SCALES, AxisCrop, fit_axis, padding
+from scenemaker_desktop.engine.backends.view_fit import (
+    CLOSE_ENOUGH,
+    PLANE_SCALES,
+    AxisCrop,
+    fit_axis,
+    padding,
+)
 
 
 @dataclass(frozen=True)
@@ -58,7 +63,7 @@ class PlaneSet:
             crop = self._fit(slot, pose)
             if best is None or _error(crop) < _error(best):
                 best = crop
-            if _error(best) <= 1 / 32:  # far below what H.264 keeps: no need to try more
+            if _error(best) <= 2 * self._close_enough:  # far below what H.264 keeps
                 break
         assert best is not None
         return best
@@ -70,9 +75,15 @@ class PlaneSet:
             # H.264's default chroma siting is "left": each chroma sample sits on an
             # even luma column, a quarter of an output chroma pixel left of the centre.
             x0 -= scale_x / 4
-        x = fit_axis(x0 + slot.pad, scale_x, self.output[0])
-        y = fit_axis(y0 + slot.pad, scale_y, self.output[1])
+        x = fit_axis(x0 + slot.pad, scale_x, self.output[0], self._close_enough)
+        y = fit_axis(y0 + slot.pad, scale_y, self.output[1], self._close_enough)
         return ViewCrop(x, replace(y, start=y.start + slot.top - slot.pad))
+
+    @property
+    def _close_enough(self) -> float:
+        # Chroma is half resolution and soft: a sixteenth of its pixel is an
+        # eighth of a luma pixel, invisible in colour, and the search is shorter.
+        return 1 / 16 if self.chroma else CLOSE_ENOUGH
 
     def shifted(self, rows: int) -> PlaneSet:
         """The same planes ``rows`` further down the atlas (Cr below Cb)."""
@@ -101,12 +112,8 @@ class Atlas:
         low, high = max(min(zooms), 1.0), max(max(zooms), 1.0)
         luma_sizes = [(_even(width * high * k), _even(height * high * k)) for k in PLANE_SCALES]
         half = (max(1, width // 2), max(1, height // 2))
-        chroma_sizes = [
-            (max(1, round(half[0] * low * k)), max(1, round(half[1] * low * k)))
-            for k in PLANE_SCALES
-        ]
         luma, top = _stack(luma_sizes, size, low, 0)
-        blue, bottom = _stack(chroma_sizes, half, low, top)
+        blue, bottom = _stack([(w // 2, h // 2) for w, h in luma_sizes], half, low, top)
         stack_width = max(s.width + 2 * s.pad for s in (*luma, *blue))
         return cls(
             luma=PlaneSet(size, luma, chroma=False),
@@ -126,41 +133,41 @@ class Atlas:
     def graph(self, source: str, output: str) -> str:
         """ffmpeg filters that turn the base frame (RGB, at ``source``) into the atlas.
 
-        They run once per clip, before the loop: ffmpeg's converter and LANCZOS
-        scaler do in ~20 ms what took Pillow ~80.
+        They run once per clip, before the loop: one LANCZOS conversion to
+        yuv420p per plane scale (chroma centred in its 2×2 block, the way the
+        crops read it), then borders, then the stack. ffmpeg's scaler does in
+        ~15 ms what took Pillow ~80.
         """
+        scales = range(len(PLANE_SCALES))
         kinds = (("luma", self.luma), ("blue", self.blue), ("red", self.red))
-        labels = [
-            (f"[still_{name}{index}]", slot)
+        converts = [
+            f"[still{k}]scale={self.luma.slots[k].width}:{self.luma.slots[k].height}"
+            # BT.709 limited range, as H.264 players assume for HD (tagged at the end).
+            ":flags=lanczos:out_color_matrix=bt709:out_range=tv:out_chroma_loc=center,"
+            f"format=yuv420p,extractplanes=y+u+v[still_luma{k}][still_blue{k}][still_red{k}]"
+            for k in scales
+        ]
+        planes = [
+            _plane(f"[still_{name}{k}]", plane_set.slots[k], self.width, f"[still_{name}{k}s]")
             for name, plane_set in kinds
-            for index, slot in enumerate(plane_set.slots)
+            for k in scales
         ]
-        per_kind = len(PLANE_SCALES)
-        splits = [
-            f"[still_{name}]split={per_kind}"
-            + "".join(f"[still_{name}{index}]" for index in range(per_kind))
-            for name, _ in kinds
-        ]
-        planes = [_plane(label, slot, self.width, f"{label[:-1]}s]") for label, slot in labels]
-        stack = "".join(f"{label[:-1]}s]" for label, _ in labels)
+        stack = "".join(f"[still_{name}{k}s]" for name, _ in kinds for k in scales)
         return ";".join(
             [
-                # BT.709 limited range, as H.264 players assume for HD (tagged at the end).
-                f"{source}scale=out_color_matrix=bt709:out_range=tv:flags=accurate_rnd,"
-                "format=yuv444p,extractplanes=y+u+v[still_luma][still_blue][still_red]",
-                *splits,
+                f"{source}split={len(scales)}" + "".join(f"[still{k}]" for k in scales),
+                *converts,
                 *planes,
-                f"{stack}vstack=inputs={len(labels)}{output}",
+                f"{stack}vstack=inputs={len(kinds) * len(scales)}{output}",
             ]
         )
 
 
 def _plane(source: str, slot: PlaneSlot, width: int, output: str) -> str:
-    """One plane: LANCZOS to its size, its edges smeared outwards, widened to the atlas."""
+    """One plane: its edges smeared outwards, then widened to the atlas."""
     pad = slot.pad
     return (
-        f"{source}scale={slot.width}:{slot.height}:flags=lanczos,"
-        f"pad=w=iw+{2 * pad}:h=ih+{2 * pad}:x={pad}:y={pad},"
+        f"{source}pad=w=iw+{2 * pad}:h=ih+{2 * pad}:x={pad}:y={pad},"
         f"fillborders=left={pad}:right={pad}:top={pad}:bottom={pad}:mode=smear,"
         f"pad=w={width}:h=ih:x=0:y=0{output}"
     )

@@ -18,16 +18,17 @@ the caller fits both and keeps the closer (``PLANE_SCALES``).
 
 from __future__ import annotations
 
+import bisect
 import math
 from dataclasses import dataclass
 
-SPARE = 64
+SPARE = 48
 """Output pixels the scaled row may run past the frame: the range the search tries."""
 EDGE = 2
 """Scaled pixels kept beyond each side of the frame, so its edge pixels are filtered
 from real neighbours, as Pillow's resize of a box inside an image does."""
 CLOSE_ENOUGH = 1 / 48
-"""Source pixels: a fit this close ends the search."""
+"""Source pixels: a luma fit this close ends the search."""
 PLANE_SCALES = (1.0, 1.0837)
 """The two scales each plane is prepared at; 1.0837 is near no simple ratio of 1."""
 
@@ -58,36 +59,60 @@ def padding(scale: float) -> int:
     return math.ceil((SPARE + EDGE) * scale) + 2
 
 
-def fit_axis(left: float, scale: float, size: int) -> AxisCrop:
+def fit_axis(left: float, scale: float, size: int, close_enough: float = CLOSE_ENOUGH) -> AxisCrop:
     """The crop that best shows ``size`` output pixels from source ``left`` on.
 
     ``left`` is the source coordinate of the view's first edge (pixel edges
     are whole numbers), ``scale`` the source pixels per output pixel.
     """
     first_centre = left + 0.5 * scale
-    # Where each offset's whole-pixel start leaves the first pixel (at the exact
-    # scale; a ratio's own step shifts it by a share of its drift, added below).
-    misses = [
-        round(first_centre - (offset + 0.5) * scale) - (first_centre - (offset + 0.5) * scale)
-        for offset in range(SPARE)
-    ]
+    misses = _misses(first_centre, scale)
     best: AxisCrop | None = None
     for drift, length, scaled in _ratios(scale, size):
         # The error is at least half the drift across the row, whatever the offset.
         if best is not None and abs(drift) / 2 >= best.error:
             break
-        per_pixel = drift / (size - 1)
         # Centre the miss between the first and the last pixel: half the drift each.
-        offset = min(
-            range(EDGE, scaled - size - EDGE + 1),
-            key=lambda o: abs(misses[o] + (o + 0.5) * per_pixel + drift / 2),
-        )
+        offset = _nearest(misses, -drift / 2, scaled - size - EDGE)
         crop = _crop(first_centre, length, scaled, offset, drift)
         if best is None or crop.error < best.error:
             best = crop
-            if best.error <= CLOSE_ENOUGH:
+            if best.error <= close_enough:
                 break
     return best or _fallback(first_centre, scale, size)
+
+
+def _misses(first_centre: float, scale: float) -> tuple[list[float], list[int]]:
+    """Where each offset's whole-pixel start leaves the first pixel, sorted: (misses, offsets).
+
+    At the exact scale; a ratio's own step moves it by under a hundredth of a
+    pixel over the offsets tried, which ``_crop`` accounts for exactly.
+    """
+    pairs = sorted(
+        (round(centre) - centre, offset)
+        for offset in range(EDGE, SPARE)
+        for centre in (first_centre - (offset + 0.5) * scale,)
+    )
+    return [miss for miss, _ in pairs], [offset for _, offset in pairs]
+
+
+def _nearest(misses: tuple[list[float], list[int]], target: float, highest: int) -> int:
+    """The offset up to ``highest`` whose miss lies nearest ``target``."""
+    values, offsets = misses
+    right = bisect.bisect_left(values, target)
+    left = right - 1
+    while left >= 0 or right < len(values):
+        use_left = right >= len(values) or (
+            left >= 0 and target - values[left] <= values[right] - target
+        )
+        index = left if use_left else right
+        if offsets[index] <= highest:
+            return offsets[index]
+        if use_left:
+            left -= 1
+        else:
+            right += 1
+    return EDGE
 
 
 def _crop(first_centre: float, length: int, scaled: int, offset: int, drift: float) -> AxisCrop:
