@@ -1,13 +1,13 @@
 """Turn a sequence of camera poses over a still image into an H.264 clip, inside ffmpeg.
 
-The still is prepared once (``plane_atlas``: BT.709 Y'CbCr planes, LANCZOS)
-and piped to one ffmpeg process as a single grey image, which ffmpeg loops.
-For every frame, each plane is cropped, scaled by ffmpeg's scaler and cropped
+The still is piped once to one ffmpeg process, which prepares it
+(``plane_atlas``: BT.709 yuv420p, LANCZOS, at two scales) and loops it. For
+every frame the atlas is cropped, scaled by ffmpeg's scaler and cropped
 again with whole-pixel numbers that ``view_fit`` chose to land within a few
 hundredths of a pixel of the float crop box: slow moves glide instead of
 stepping a pixel at a time (zoompan's jitter), at the scaler's speed rather
 than Pillow's. The numbers reach the filters as ``sendcmd`` commands, one
-line per frame, and the planes are merged into yuv420p for libx264.
+line per frame, and libx264 encodes the result.
 docs/PERFORMANCE.md has the measurements behind these choices.
 """
 
@@ -40,7 +40,7 @@ X264_PRESET = "ultrafast"
 X264_QP = "18"
 PROGRESS_REPORTS = 20
 STATS_PERIOD_S = "0.1"
-PLANES = ("luma", "blue", "red")
+COMMANDS = "view.cmd"
 
 _TAGS = "setparams=range=tv:colorspace=bt709:color_primaries=bt709:color_trc=bt709"
 
@@ -70,7 +70,7 @@ def render_clip(
         ThreadPoolExecutor(1, thread_name_prefix="local-still") as pool,
     ):
         still = pool.submit(lambda: base_frame(load(), atlas))
-        views = [atlas.views(pose) for pose in poses]
+        views = atlas.views(poses)
         _write_commands(Path(folder), views, fps)
         # stderr goes to a file, not a pipe: nobody reads it while ffmpeg runs,
         # and a full pipe would stall ffmpeg and then us.
@@ -99,63 +99,53 @@ def render_clip(
             raise
 
 
-def _write_commands(
-    folder: Path, views: Sequence[tuple[ViewCrop, ViewCrop, ViewCrop]], fps: int
-) -> None:
-    """One sendcmd file per plane: frame n's crops, due half a frame before it.
+def _write_commands(folder: Path, views: Sequence[ViewCrop], fps: int) -> None:
+    """The sendcmd file: frame n's crops, due half a frame before it.
 
-    Frame 0's crops are the filters' own options (``_plane_chain``).
+    Frame 0's crops are the filters' own options (``_view_chain``).
     """
-    for index, name in enumerate(PLANES):
-        lines = [
-            f"{(frame - 0.5) / fps:.6f} {_commands(name, crops[index])};"
-            for frame, crops in enumerate(views)
-            if frame > 0
-        ]
-        (folder / f"{name}.cmd").write_text("\n".join(lines) + "\n", encoding="ascii")
+    lines = [
+        f"{(frame - 0.5) / fps:.6f} {_commands(crop)};"
+        for frame, crop in enumerate(views)
+        if frame > 0
+    ]
+    (folder / COMMANDS).write_text("\n".join(lines) + "\n", encoding="ascii")
 
 
-def _commands(name: str, crop: ViewCrop) -> str:
+def _commands(crop: ViewCrop) -> str:
     values = (
-        ("crop", 0, "w", crop.x.length),
-        ("crop", 0, "h", crop.y.length),
-        ("crop", 0, "x", crop.x.start),
-        ("crop", 0, "y", crop.y.start),
-        ("scale", 1, "w", crop.x.scaled),
-        ("scale", 1, "h", crop.y.scaled),
-        ("crop", 2, "x", crop.x.offset),
-        ("crop", 2, "y", crop.y.offset),
+        ("crop@in", "w", crop.x.length),
+        ("crop@in", "h", crop.y.length),
+        ("crop@in", "x", crop.x.start),
+        ("crop@in", "y", crop.y.start),
+        ("scale@view", "w", crop.x.scaled),
+        ("scale@view", "h", crop.y.scaled),
+        ("crop@out", "x", crop.x.offset),
+        ("crop@out", "y", crop.y.offset),
     )
-    return ", ".join(f"{kind}@{name}{step} {key} {value}" for kind, step, key, value in values)
+    return ", ".join(f"{target} {key} {value}" for target, key, value in values)
 
 
-def _plane_chain(name: str, crop: ViewCrop, size: tuple[int, int]) -> str:
-    """The filters that turn the looped atlas into one plane of every frame."""
+def _view_chain(crop: ViewCrop, size: tuple[int, int]) -> str:
+    """The filters that turn the looped atlas into every frame."""
     x, y = crop.x, crop.y
     return (
-        f"[{name}_in]sendcmd=f={name}.cmd,"
-        f"crop@{name}0=w={x.length}:h={y.length}:x={x.start}:y={y.start}:exact=1,"
-        f"scale@{name}1=w={x.scaled}:h={y.scaled}:flags=bilinear,"
-        f"crop@{name}2=w={size[0]}:h={size[1]}:x={x.offset}:y={y.offset}:exact=1[{name}]"
+        f"sendcmd=f={COMMANDS},"
+        f"crop@in=w={x.length}:h={y.length}:x={x.start}:y={y.start}:exact=1,"
+        # The atlas's chroma is centred in its 2×2 block; H.264's default is "left".
+        f"scale@view=w={x.scaled}:h={y.scaled}:flags=bilinear"
+        ":in_chroma_loc=center:out_chroma_loc=left,"
+        f"crop@out=w={size[0]}:h={size[1]}:x={x.offset}:y={y.offset}:exact=1"
     )
 
 
-def _encoder_args(
-    atlas: Atlas, first: tuple[ViewCrop, ViewCrop, ViewCrop], frames: int, fps: int, target: Path
-) -> list[str]:
-    chains = [
-        _plane_chain(name, crop, plane_set.output)
-        for name, crop, plane_set in zip(
-            PLANES, first, (atlas.luma, atlas.blue, atlas.red), strict=True
-        )
-    ]
+def _encoder_args(atlas: Atlas, first: ViewCrop, frames: int, fps: int, target: Path) -> list[str]:
     graph = ";".join(
         [
             atlas.graph("[0:v]", "[atlas]"),
-            f"[atlas]loop=loop={frames - 1}:size=1,split=3[luma_in][blue_in][red_in]",
-            *chains,
-            # The planes are BT.709; say so, or players guess (and guess 601 for SD).
-            f"[luma][blue][red]mergeplanes=map1s=1:map2s=2:format=yuv420p,{_TAGS}[out]",
+            f"[atlas]loop=loop={frames - 1}:size=1,{_view_chain(first, atlas.output)},"
+            # The frames are BT.709; say so, or players guess (and guess 601 for SD).
+            f"{_TAGS}[out]",
         ]
     )
     # A PPM says its own size, so ffmpeg can start before the still is decoded.

@@ -22,7 +22,7 @@ import bisect
 import math
 from dataclasses import dataclass
 
-SPARE = 48
+SPARE = 96
 """Output pixels the scaled row may run past the frame: the range the search tries."""
 EDGE = 2
 """Scaled pixels kept beyond each side of the frame, so its edge pixels are filtered
