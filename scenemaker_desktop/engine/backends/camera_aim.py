@@ -15,10 +15,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-CENTRING = 12.0
+CENTRING = 24.0
 """How strongly a move draws the view to the subject: after one clip's worth of the
-move, e^-12 of the distance is left, and a subject the zoom is still making room
-for is followed a hundredth of the frame behind."""
+move, e^-24 of the distance is left, and a subject the zoom is still making room
+for is followed half a hundredth of the frame behind."""
 
 
 @dataclass(frozen=True)
@@ -63,9 +63,12 @@ def goal_share(position: float, goal: float, speed: float, zoom: float, brake: f
     """
     if speed == 0.0:
         return 1.0
-    distance = (reachable(goal, zoom) - position) * math.copysign(1.0, speed)
+    ahead = math.copysign(1.0, speed)
     reach = brake * abs(speed)
-    if distance < -reach:
+    if (goal - position) * ahead < -reach:
         return 1.0
+    # Where the zoom does not yet leave room for the subject, its nearest reachable
+    # place is the stop: the walls there make the move zoom in for more room.
+    distance = (reachable(goal, zoom) - position) * ahead
     t = min(max(distance / reach, 0.0), 1.0)
     return t * t * (3.0 - 2.0 * t)

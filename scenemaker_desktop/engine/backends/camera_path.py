@@ -20,7 +20,7 @@ from __future__ import annotations
 import functools
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from scenemaker_desktop.engine.backends.camera import (
@@ -111,7 +111,13 @@ class CameraPath:
 
     @functools.cached_property
     def _drift(self) -> Drive:
-        return Drive.of(CameraMove.DRIFT, self.strength, self.duration_s, self.frame_count)
+        """What takes over from a move that gave out."""
+        drift = Drive.of(CameraMove.DRIFT, self.strength, self.duration_s, self.frame_count)
+        if self.focus is not None and self.drive.heading is not None:
+            # A pan that reached its subject settles on it (a push-in at the
+            # drift's slow pace, centred on the subject) instead of wandering off.
+            return replace(drift, move=CameraMove.PUSH_IN, speed=0.0, turn=0.0)
+        return drift
 
     @functools.cached_property
     def _frames(self) -> tuple[tuple[State, float | None], ...]:
