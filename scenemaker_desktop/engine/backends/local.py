@@ -151,17 +151,7 @@ class LocalPreviewGenerator:
             size = _upright_size(image, image_path)
             settings = read_settings(job.params, job.action.strip() or job.prompt, size)
             if previous is None and settings.move in AIMED_MOVES:
-                # Aim at the subject of the picture this clip shows; later chains
-                # inherit it with the rest of the motion. Finding it means decoding
-                # now rather than while ffmpeg starts. Only a JPEG decodes smaller
-                # for a path that zooms less, so only a JPEG needs a path first.
-                draft = (
-                    _plan(job, settings, None, 0, from_source) if image.format == "JPEG" else None
-                )
-                still = _loader(image, image_path, settings, draft)()
-                focus = subject_focus(still, settings.width / settings.height)
-                path = _plan(job, settings, None, 0, from_source, focus)
-                load = functools.partial(lambda picture: picture, still)
+                path, load = _aimed(job, settings, image, image_path, from_source)
             else:
                 path = _plan(job, settings, previous, seed_index, from_source)
                 load = _loader(image, image_path, settings, path)
@@ -176,6 +166,26 @@ class LocalPreviewGenerator:
             )
         state = _state(path, settings, "source" if from_source else "seed")
         return ClipResult(video=Path(job.output), state=state, cost_usd=0.0)
+
+
+def _aimed(
+    job: ClipJob,
+    settings: RenderSettings,
+    image: Image.Image,
+    image_path: Path,
+    from_source: bool,
+) -> tuple[CameraPath, Callable[[], Image.Image]]:
+    """A fresh path aimed at the subject of the picture this clip shows, and its still.
+
+    Later chains inherit the subject with the rest of the motion. Finding it
+    means decoding now rather than while ffmpeg starts. Only a JPEG decodes
+    smaller for a path that zooms less, so only a JPEG needs a path first.
+    """
+    draft = _plan(job, settings, None, 0, from_source) if image.format == "JPEG" else None
+    still = _loader(image, image_path, settings, draft)()
+    focus = subject_focus(still, settings.width / settings.height)
+    path = _plan(job, settings, None, 0, from_source, focus)
+    return path, lambda: still
 
 
 def _loader(

@@ -40,6 +40,12 @@ X264_PRESET = "ultrafast"
 X264_QP = "18"
 PROGRESS_REPORTS = 20
 STATS_PERIOD_S = "0.1"
+PIPE_BYTES = 1 << 20  # Linux's default ceiling for an unprivileged pipe
+
+try:
+    import fcntl
+except ImportError:  # Windows
+    fcntl = None  # type: ignore[assignment]
 COMMANDS = "view.cmd"
 
 _TAGS = "setparams=range=tv:colorspace=bt709:color_primaries=bt709:color_trc=bt709"
@@ -84,6 +90,7 @@ def render_clip(
         try:
             with _killed_on_cancel(proc, cancel):
                 on_progress(ClipProgress(0.0, f"Rendering frame 0/{len(poses)}"))
+                _widen_pipe(proc)
                 fed = _feed(proc, still.result())
                 _follow(proc, len(poses), on_progress, cancel)
                 code = _finish(proc, cancel)
@@ -192,6 +199,17 @@ def _encoder_args(atlas: Atlas, first: ViewCrop, frames: int, fps: int, target: 
         "mp4",
         str(target),
     ]
+
+
+def _widen_pipe(proc: subprocess.Popen[bytes]) -> None:
+    """Let a megabyte of the still sit in ffmpeg's input pipe (Linux; elsewhere a no-op).
+
+    With the default 64 KiB, writer and reader take turns ~100 times for one still.
+    """
+    set_size = getattr(fcntl, "F_SETPIPE_SZ", None) if fcntl else None
+    if set_size is not None and proc.stdin is not None:
+        with contextlib.suppress(OSError):
+            fcntl.fcntl(proc.stdin.fileno(), set_size, PIPE_BYTES)
 
 
 def _feed(proc: subprocess.Popen[bytes], still: Image.Image) -> bool:
