@@ -28,6 +28,8 @@ CLOSE_ENOUGH = 1 / 64
 """Pixel pairs: a fit this close ends the search."""
 GOOD_ENOUGH = 0.08
 """Pixels: a view this close to its pose stays on its picture."""
+FADE = 0.8
+"""Share of the previous frame's miss a frame aims for: continuity, drawn back to zero."""
 
 
 @dataclass(frozen=True)
@@ -77,28 +79,35 @@ class Atlas:
         """The crop of every frame, each from the picture the previous one used
         while that picture shows it within ``GOOD_ENOUGH``.
 
-        The two pictures differ a little in how resampling renders fine
-        texture, so a frame switches only where its picture cannot place it
-        (near a ratio of small whole numbers), not for every hundredth of a pixel.
+        Each frame aims to miss by what the previous one missed (fading
+        toward zero), so the motion between frames stays exact. The two
+        pictures render fine texture a little differently, so a frame switches
+        only where its picture cannot place it (near a ratio of small whole
+        numbers), not for every hundredth of a pixel.
         """
         crops: list[ViewCrop] = []
         current = 0
+        previous: ViewCrop | None = None
         for pose in poses:
-            crop = self._fit(self.slots[current], pose)
+            crop = self._fit(self.slots[current], pose, previous)
+            if _error(crop) > GOOD_ENOUGH:
+                crop = self._fit(self.slots[current], pose, None)
             if _error(crop) > GOOD_ENOUGH:
                 other = (current + 1) % len(self.slots)
-                alternative = self._fit(self.slots[other], pose)
+                alternative = self._fit(self.slots[other], pose, None)
                 if _error(alternative) < _error(crop):
                     crop, current = alternative, other
             crops.append(crop)
+            previous = crop
         return crops
 
-    def _fit(self, slot: PlaneSlot, pose: CameraPose) -> ViewCrop:
+    def _fit(self, slot: PlaneSlot, pose: CameraPose, previous: ViewCrop | None) -> ViewCrop:
         # In pixel pairs: the chroma grid, on which every number is whole.
         x0, y0, x1, y1 = pose.crop_box(slot.width / 2, slot.height / 2)
         half_w, half_h = self.output[0] // 2, self.output[1] // 2
-        x = fit_axis(x0 + slot.pad / 2, (x1 - x0) / half_w, half_w, CLOSE_ENOUGH)
-        y = fit_axis(y0 + slot.pad / 2, (y1 - y0) / half_h, half_h, CLOSE_ENOUGH)
+        aim_x, aim_y = _aims(previous)
+        x = fit_axis(x0 + slot.pad / 2, (x1 - x0) / half_w, half_w, CLOSE_ENOUGH, aim_x)
+        y = fit_axis(y0 + slot.pad / 2, (y1 - y0) / half_h, half_h, CLOSE_ENOUGH, aim_y)
         return ViewCrop(_doubled(x, 0), _doubled(y, slot.top - slot.pad))
 
     def graph(self, source: str, output: str) -> str:
@@ -127,6 +136,15 @@ class Atlas:
         )
 
 
+def _aims(previous: ViewCrop | None) -> tuple[tuple[float, float], tuple[float, float]]:
+    """The misses (in pixel pairs) to aim for after ``previous``: its own, fading."""
+    if previous is None:
+        return (0.0, 0.0), (0.0, 0.0)
+    return tuple(  # type: ignore[return-value]
+        (FADE * axis.miss / 2, FADE * axis.last_miss / 2) for axis in (previous.x, previous.y)
+    )
+
+
 def _doubled(crop: AxisCrop, origin: int) -> AxisCrop:
     """A fit in pixel pairs as pixels, its start moved to ``origin`` in the atlas."""
     return AxisCrop(
@@ -134,7 +152,8 @@ def _doubled(crop: AxisCrop, origin: int) -> AxisCrop:
         length=2 * crop.length,
         scaled=2 * crop.scaled,
         offset=2 * crop.offset,
-        error=2 * crop.error,
+        miss=2 * crop.miss,
+        drift=2 * crop.drift,
     )
 
 

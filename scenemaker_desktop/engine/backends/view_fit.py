@@ -11,9 +11,9 @@ together reaches a scale and a sub-pixel position very closely: the ratio
 gives the fraction of a pixel.
 
 Near a ratio of small whole numbers (a scale of exactly 1, 5/4, 3/2 …) every
-close ratio *is* that ratio, whose offsets only reach a few fractions; a plane
-prepared at a second, unrelated scale is never near one at the same time, so
-the caller fits both and keeps the closer (``PLANE_SCALES``).
+close ratio *is* that ratio, whose offsets only reach a few fractions; a
+picture prepared at a second, unrelated scale is never near one at the same
+time, so the caller can turn to it there (``PLANE_SCALES``, ``plane_atlas``).
 """
 
 from __future__ import annotations
@@ -28,9 +28,10 @@ EDGE = 2
 """Scaled pixels kept beyond each side of the frame, so its edge pixels are filtered
 from real neighbours, as Pillow's resize of a box inside an image does."""
 CLOSE_ENOUGH = 1 / 48
-"""Source pixels: a luma fit this close ends the search."""
+"""Source pixels: by default, a fit this close ends the search."""
 PLANE_SCALES = (1.0, 1.0837)
-"""The two scales each plane is prepared at; 1.0837 is near no simple ratio of 1."""
+"""The two scales the still is prepared at. 1.0837 is near no ratio of small whole
+numbers, so where one picture cannot place a frame, the other can (measured)."""
 
 
 @dataclass(frozen=True)
@@ -42,8 +43,19 @@ class AxisCrop:
     length: int
     scaled: int
     offset: int
-    error: float
-    """The largest distance, in source pixels, of an output pixel from where it belongs."""
+    miss: float
+    """How far (signed, source pixels) the first output pixel lands from where it belongs."""
+    drift: float
+    """How much further the last one misses: the scale's error across the row."""
+
+    @property
+    def error(self) -> float:
+        """The largest distance, in source pixels, of an output pixel from where it belongs."""
+        return max(abs(self.miss), abs(self.miss + self.drift))
+
+    @property
+    def last_miss(self) -> float:
+        return self.miss + self.drift
 
 
 def scaler_step(length: int, scaled: int) -> float:
@@ -59,25 +71,36 @@ def padding(scale: float) -> int:
     return math.ceil((SPARE + EDGE) * scale) + 2
 
 
-def fit_axis(left: float, scale: float, size: int, close_enough: float = CLOSE_ENOUGH) -> AxisCrop:
+def fit_axis(
+    left: float,
+    scale: float,
+    size: int,
+    close_enough: float = CLOSE_ENOUGH,
+    aim: tuple[float, float] = (0.0, 0.0),
+) -> AxisCrop:
     """The crop that best shows ``size`` output pixels from source ``left`` on.
 
     ``left`` is the source coordinate of the view's first edge (pixel edges
-    are whole numbers), ``scale`` the source pixels per output pixel.
+    are whole numbers), ``scale`` the source pixels per output pixel. ``aim``
+    is the miss wanted at the first and the last pixel: the previous frame's,
+    so that what moves from frame to frame is exact even where a frame is not.
     """
     first_centre = left + 0.5 * scale
     misses = _misses(first_centre, scale)
+    lean = aim[1] - aim[0]
     best: AxisCrop | None = None
-    for drift, length, scaled in _ratios(scale, size):
-        # The error is at least half the drift across the row, whatever the offset.
-        if best is not None and abs(drift) / 2 >= best.error:
+    best_gap = math.inf
+    for drift, length, scaled in _ratios(scale, size, lean):
+        # The gap to the aim is at least half the drift's, whatever the offset.
+        if abs(drift - lean) / 2 >= best_gap:
             break
-        # Centre the miss between the first and the last pixel: half the drift each.
-        offset = _nearest(misses, -drift / 2, scaled - size - EDGE)
+        # Share the drift's gap between the first and the last pixel.
+        offset = _nearest(misses, (aim[0] + aim[1] - drift) / 2, scaled - size - EDGE)
         crop = _crop(first_centre, length, scaled, offset, drift)
-        if best is None or crop.error < best.error:
-            best = crop
-            if best.error <= close_enough:
+        gap = max(abs(crop.miss - aim[0]), abs(crop.last_miss - aim[1]))
+        if gap < best_gap:
+            best, best_gap = crop, gap
+            if gap <= close_enough:
                 break
     return best or _fallback(first_centre, scale, size)
 
@@ -119,11 +142,11 @@ def _crop(first_centre: float, length: int, scaled: int, offset: int, drift: flo
     step = scaler_step(length, scaled)
     start = round(first_centre - (offset + 0.5) * step)
     miss = start + (offset + 0.5) * step - first_centre
-    return AxisCrop(start, length, scaled, offset, max(abs(miss), abs(miss + drift)))
+    return AxisCrop(start, length, scaled, offset, miss, drift)
 
 
-def _ratios(scale: float, size: int) -> list[tuple[float, int, int]]:
-    """(drift, length, scaled) candidates, smallest drift first.
+def _ratios(scale: float, size: int, lean: float) -> list[tuple[float, int, int]]:
+    """(drift, length, scaled) candidates, the drift nearest ``lean`` first.
 
     The drift is how far the last output pixel lands from where the first
     one's placement would have it: the scale error across the row. (The
@@ -135,10 +158,10 @@ def _ratios(scale: float, size: int) -> list[tuple[float, int, int]]:
     for scaled in range(size + 2 * EDGE + 1, size + SPARE):
         length = round(scale * scaled)
         drift = span * ((((length << 16) + (scaled >> 1)) // scaled) / 65536 - scale)
-        # A ratio drifting a sixth of a pixel can never beat the usual best.
-        if -1 / 6 < drift < 1 / 6:
+        # A ratio a sixth of a pixel off can never beat the usual best.
+        if abs(drift - lean) < 1 / 6:
             found.append((drift, length, scaled))
-    found.sort(key=lambda item: abs(item[0]))
+    found.sort(key=lambda item: abs(item[0] - lean))
     return found
 
 
