@@ -3,11 +3,12 @@
 Both render a 720p, 5 s, 25 fps push-in of the same detailed 1920x1080 image to
 H.264. zoompan (with -preset ultrafast) is the quick-and-jittery baseline: it
 snaps the crop to whole pixels, which is why we do not use it. The ratio
-(ours / baseline, in frames per second, best run of each) is what to watch;
-the target is >= 0.7. Runs are interleaved so both see the same background
-load; the median of the per-pair ratios and CPU ms per frame (this process
-plus ffmpeg, best and median) are printed too. Both sides keep two cores busy
-when the machine is idle, so the CPU ratio is roughly the fps ratio to expect.
+(ours / baseline, in frames per second) is what to watch, both of the best
+runs and as the median of interleaved pairs; the target is >= 1.0 for both.
+Runs are interleaved so both see the same background load; CPU ms per frame
+(this process plus ffmpeg, best and median) are printed too. Ours includes
+everything a Local Preview clip costs: decoding the still, finding its
+subject (the push-in aims at it), planning and fitting the crops.
 
 Run: .venv/bin/python bench/bench_local_render.py [--repeat 5]
 """
@@ -35,7 +36,7 @@ from scenemaker_desktop.engine.media.probe import probe
 
 WIDTH, HEIGHT, SECONDS, FPS = 1280, 720, 5, 25
 FRAMES = SECONDS * FPS
-TARGET = 0.7
+TARGET = 1.0
 
 
 def detailed_image(path: Path, size: tuple[int, int] = (1920, 1080)) -> None:
@@ -78,7 +79,8 @@ def local_preview(image: Path, output: Path) -> None:
     }
     job = ClipJob(0, "push in", image, image, params, output, action="push in")
     generator = LocalPreviewGenerator()
-    generator.wait(generator.submit(job), job, lambda _progress: None, CancelToken())
+    request = generator.submit(job, CancelToken())
+    generator.wait(request, job, lambda _progress: None, CancelToken())
 
 
 @dataclass
@@ -129,8 +131,8 @@ def report(baseline: Timing, ours: Timing, size_ratio: float, repeat: int) -> No
     print(f"fps ratio local/baseline (median of interleaved pairs): {pairs:.2f}")
     print(f"CPU ratio baseline/local (best runs): {cpu_ratio:.2f}")
     print(f"file size ratio local/baseline: {size_ratio:.2f}")
-    verdict = "PASS" if ratio >= TARGET else "MISS"
-    print(f"{verdict}: fps ratio {ratio:.3f} against the target of {TARGET:.2f}")
+    verdict = "PASS" if min(ratio, pairs) >= TARGET else "MISS"
+    print(f"{verdict}: fps ratios {ratio:.3f} (best), {pairs:.3f} (pairs) against {TARGET:.2f}")
 
 
 def main() -> None:

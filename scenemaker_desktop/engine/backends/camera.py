@@ -19,6 +19,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from scenemaker_desktop.engine.backends.camera_aim import (
+    CENTRING,
+    FocusPoint,
+    goal_share,
+    reachable,
+)
+
 
 class CameraMove(enum.Enum):
     PUSH_IN = "push_in"
@@ -168,6 +175,17 @@ _ORBIT_SQUASH = 0.6  # vertical radius relative to horizontal: an ellipse, not a
 _ORBIT_TURN = math.pi / 2  # per clip, as the orbit always did
 _DRIFT_TURN = 2 * math.pi  # per clip when fully blocked: a quarter turn in a quarter clip
 
+AIMED_MOVES = frozenset(
+    {
+        CameraMove.PUSH_IN,
+        CameraMove.PULL_OUT,
+        CameraMove.PAN_LEFT,
+        CameraMove.PAN_RIGHT,
+        CameraMove.TILT_UP,
+        CameraMove.TILT_DOWN,
+    }
+)
+
 State = tuple[float, float, float, float]
 """(log zoom, cx, cy, heading): what the integrator carries."""
 
@@ -217,6 +235,8 @@ class Drive:
     """Heading change per frame: the orbit's steady turn, the drift's turn when blocked."""
     brake: float
     """Frames: a move slows once a limit is nearer than this much of its own travel."""
+    centring: float
+    """Share of the way to the subject covered per frame of full progress (aimed moves)."""
 
     @classmethod
     def of(cls, move: CameraMove, strength: float, duration_s: float, frame_count: int) -> Drive:
@@ -233,6 +253,7 @@ class Drive:
             heading=spec.heading,
             turn=turn / span,
             brake=BRAKE_SHARE * span,
+            centring=CENTRING / span,
         )
 
 
@@ -261,8 +282,12 @@ def _steer(heading: float, x: float, y: float, blocked: float) -> float:
     return blocked * (math.sin(delta) + 0.5 * (1.0 - math.cos(delta)))
 
 
-def velocity(drive: Drive, state: State) -> tuple[State, float]:
-    """The drive's velocity at ``state`` within the limits, and the share of its intent left."""
+def velocity(drive: Drive, state: State, focus: FocusPoint | None = None) -> tuple[State, float]:
+    """The drive's velocity at ``state`` within the limits, and the share of its intent left.
+
+    With a ``focus``, push-ins, pull-outs, pans and tilts aim at the subject
+    (``camera_aim``); orbits and drifts wander as before.
+    """
     log_zoom, x, y, heading = state
     zoom = math.exp(log_zoom)
     room = 0.5 - 0.5 / zoom
@@ -273,12 +298,20 @@ def velocity(drive: Drive, state: State) -> tuple[State, float]:
     fx = _wall(x - 0.5, vx, room, drive.brake)
     fy = _wall(y - 0.5, vy, room, drive.brake)
     ahead = min(fx, fy)
+    aim = focus if drive.move in AIMED_MOVES else None
+    if aim is not None:
+        # A pan stops on the subject ahead of it; the walls still decide when to zoom.
+        fx = min(fx, goal_share(x, aim.x, vx, zoom, drive.brake))
+        fy = min(fy, goal_share(y, aim.y, vy, zoom, drive.brake))
     wanted = drive.zoom + drive.room_zoom * (1.0 - ahead)
     dz = wanted * _zoom_room(log_zoom, wanted, drive.brake)
     # Zooming out shrinks the room; keep the centre's share of it so the view stays inside.
     pull = 0.5 / zoom * dz / room if dz < 0.0 and room > 1e-12 else 0.0
     dx = vx * fx + (x - 0.5) * pull
     dy = vy * fy + (y - 0.5) * pull
+    if aim is not None:
+        cx, cy = _centring(drive, aim, state, abs(dz), math.hypot(vx * fx, vy * fy) * zoom)
+        dx, dy = dx + cx, dy + cy
     if drive.move is CameraMove.DRIFT:
         turn = drive.turn * _steer(angle, x, y, 1.0 - ahead)
     else:
@@ -287,6 +320,31 @@ def velocity(drive: Drive, state: State) -> tuple[State, float]:
     intended = abs(drive.zoom) + drive.speed
     achieved = abs(dz) + zoom * math.hypot(vx * fx, vy * fy)
     return (dz, dx, dy, turn), (min(achieved / intended, 1.0) if intended > 0.0 else 1.0)
+
+
+def _centring(
+    drive: Drive, focus: FocusPoint, state: State, zooming: float, travelling: float
+) -> tuple[float, float]:
+    """The pull toward the subject, in step with the move's own progress.
+
+    Tied to progress, it eases in and out with the move and carries across
+    chains like the rest of the motion. A zoom centres both axes; a pan or a
+    tilt only the axis it does not travel along (its own axis stops on the subject).
+    """
+    log_zoom, x, y, _heading = state
+    zoom = math.exp(log_zoom)
+    if drive.heading is None:
+        progress = zooming / abs(drive.zoom) if drive.zoom else 0.0
+        axes = (1.0, 1.0)
+    else:
+        progress = travelling / drive.speed if drive.speed else 0.0
+        across = abs(math.sin(drive.heading))  # 0 for a pan, 1 for a tilt
+        axes = (across, 1.0 - across)
+    rate = drive.centring * progress
+    return (
+        rate * axes[0] * (reachable(focus.x, zoom) - x),
+        rate * axes[1] * (reachable(focus.y, zoom) - y),
+    )
 
 
 def clamp_state(state: State) -> State:

@@ -20,12 +20,12 @@ from __future__ import annotations
 import functools
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from scenemaker_desktop.engine.backends.camera import (
     IDENTITY,
-    LOG_MAX_ZOOM,
+    MAX_ZOOM,
     CameraMove,
     CameraPose,
     Drive,
@@ -35,6 +35,7 @@ from scenemaker_desktop.engine.backends.camera import (
     smoothstep,
     velocity,
 )
+from scenemaker_desktop.engine.backends.camera_aim import FocusPoint, reachable
 
 STEPS_PER_FRAME = 2
 EASE_SHARE = 0.5  # of a clip: the first chain reaches cruise speed halfway, the last stops likewise
@@ -100,6 +101,9 @@ class CameraPath:
     easing: Easing
     gave_out_at: float | None = None
     """Session frame at which the move ran out of room and the drift began to take over."""
+    focus: FocusPoint | None = None
+    """Where the subject is (base-frame coordinates), if the picture has one: aimed moves
+    head for it."""
 
     @functools.cached_property
     def drive(self) -> Drive:
@@ -107,7 +111,13 @@ class CameraPath:
 
     @functools.cached_property
     def _drift(self) -> Drive:
-        return Drive.of(CameraMove.DRIFT, self.strength, self.duration_s, self.frame_count)
+        """What takes over from a move that gave out."""
+        drift = Drive.of(CameraMove.DRIFT, self.strength, self.duration_s, self.frame_count)
+        if self.focus is not None and self.drive.heading is not None:
+            # A pan that reached its subject settles on it (a push-in at the
+            # drift's slow pace, centred on the subject) instead of wandering off.
+            return replace(drift, move=CameraMove.PUSH_IN, speed=0.0, turn=0.0)
+        return drift
 
     @functools.cached_property
     def _frames(self) -> tuple[tuple[State, float | None], ...]:
@@ -128,7 +138,7 @@ class CameraPath:
         """When the move gave out: ``gave_out`` if it already has, ``time`` if it just did."""
         if gave_out is not None or self.move in (CameraMove.ORBIT, CameraMove.DRIFT):
             return gave_out  # an orbit turns and a drift steers: neither runs out of room
-        return time if velocity(self.drive, state)[1] < STALL else None
+        return time if velocity(self.drive, state, self.focus)[1] < STALL else None
 
     def _rk4(self, state: State, time: float, step: float, gave_out: float | None) -> State:
         k1 = self._velocity(state, time, gave_out)
@@ -145,8 +155,8 @@ class CameraPath:
         if weight == 0.0:
             return (0.0, 0.0, 0.0, 0.0)
         share = self._drift_share(time, gave_out)
-        own = velocity(self.drive, state)[0] if share < 1.0 else (0.0, 0.0, 0.0, 0.0)
-        drift = velocity(self._drift, state)[0] if share > 0.0 else (0.0, 0.0, 0.0, 0.0)
+        own = velocity(self.drive, state, self.focus)[0] if share < 1.0 else (0.0, 0.0, 0.0, 0.0)
+        drift = velocity(self._drift, state, self.focus)[0] if share > 0.0 else (0.0, 0.0, 0.0, 0.0)
         return tuple(  # type: ignore[return-value]
             weight * ((1.0 - share) * a + share * b) for a, b in zip(own, drift, strict=True)
         )
@@ -194,6 +204,7 @@ class CameraPath:
             "session_frame": self.session_frame,
             "easing": self.easing.to_dict(),
             "gave_out_at": self.gave_out_at,
+            "focus": None if self.focus is None else self.focus.to_dict(),
             # For people reading session.json; the path is recomputed from the above.
             "end_pose": self.end.to_dict(),
             "drift_from_frame": self.drift_from_frame,
@@ -215,6 +226,7 @@ class CameraPath:
             session_frame=float(data.get("session_frame", 0.0)),
             easing=Easing.from_dict(max(frame_count - 1, 1), data.get("easing", {})),
             gave_out_at=None if gave_out is None else float(gave_out),
+            focus=FocusPoint.from_dict(data.get("focus")),
         )
 
 
@@ -223,20 +235,29 @@ def _moved(state: State, velocity: State, step: float) -> State:
 
 
 def initial_pose(
-    move: CameraMove, strength: float, *, duration_s: float, frame_count: int, chains: int = 1
+    move: CameraMove,
+    strength: float,
+    *,
+    duration_s: float,
+    frame_count: int,
+    chains: int = 1,
+    focus: FocusPoint | None = None,
 ) -> CameraPose:
     """Chain 0's start: the whole image, except a pull-out, which needs room to pull back.
 
     A pull-out starts close enough to keep pulling for the whole session (up to
-    MAX_ZOOM), with its braking distance to spare: it ends gliding, not braking.
+    MAX_ZOOM), with its braking distance to spare: it ends gliding, not braking;
+    it starts on the subject, as near as the picture allows.
     """
     if move is not CameraMove.PULL_OUT:
         return IDENTITY
     drive = Drive.of(move, strength, duration_s, frame_count)
     span = max(frame_count - 1, 1)
     cruise = span if chains <= 1 else span * (chains - EASE_SHARE)
-    log_zoom = abs(drive.zoom) * (cruise + drive.brake)
-    return CameraPose(math.exp(min(log_zoom, LOG_MAX_ZOOM))).clamped()
+    zoom = min(max(math.exp(abs(drive.zoom) * (cruise + drive.brake)), 1.0), MAX_ZOOM)
+    if focus is None:
+        return CameraPose(zoom).clamped()
+    return CameraPose(zoom, reachable(focus.x, zoom), reachable(focus.y, zoom)).clamped()
 
 
 def plan_first(
@@ -247,6 +268,7 @@ def plan_first(
     frame_count: int,
     chains: int = 1,
     start: CameraPose | None = None,
+    focus: FocusPoint | None = None,
 ) -> CameraPath:
     """The path of a session's first clip (or of a fresh start ``chains`` from the end).
 
@@ -255,7 +277,12 @@ def plan_first(
     span = max(frame_count - 1, 1)
     if start is None:
         start = initial_pose(
-            move, strength, duration_s=duration_s, frame_count=frame_count, chains=chains
+            move,
+            strength,
+            duration_s=duration_s,
+            frame_count=frame_count,
+            chains=chains,
+            focus=focus,
         )
     return CameraPath(
         move=move,
@@ -266,6 +293,7 @@ def plan_first(
         heading=initial_heading(move),
         session_frame=0.0,
         easing=Easing(span, single=chains <= 1),
+        focus=focus,
     )
 
 
@@ -275,15 +303,19 @@ def plan_next(
     *,
     last: bool,
     frame_count: int | None = None,
-    start: CameraPose | None = None,
+    from_seed_frame: bool = False,
 ) -> CameraPath:
     """The path of the clip seeded by frame ``seed_index`` of ``previous``'s clip.
 
-    It continues the previous motion from that frame on: same pose (unless
-    ``start`` overrides it, e.g. for a clip rendered from the seed frame
-    itself), same speed and direction; the last chain slows to a stop.
+    It continues the previous motion from that frame on: same pose, same speed
+    and direction, same subject; the last chain slows to a stop. A clip
+    rendered ``from_seed_frame`` (the seed frame as its picture) starts on the
+    whole of that picture, with the subject where the seed frame shows it.
     """
     pose, heading, gave_out = previous.motion_at(seed_index)
+    focus = previous.focus
+    if from_seed_frame and focus is not None:
+        focus = focus.seen_from(pose.zoom, pose.cx, pose.cy)
     frames = previous.frame_count if frame_count is None else frame_count
     span = max(frames - 1, 1)
     session_frame = previous.session_frame + min(max(seed_index, 0), previous.frame_count - 1)
@@ -295,9 +327,10 @@ def plan_next(
         strength=previous.strength,
         duration_s=previous.duration_s,
         frame_count=frames,
-        start=(start or pose).clamped(),
+        start=IDENTITY if from_seed_frame else pose.clamped(),
         heading=heading,
         session_frame=session_frame,
         easing=Easing(span, ease_in_at=ease_in_at, ease_out_at=ease_out_at),
         gave_out_at=gave_out,
+        focus=focus,
     )

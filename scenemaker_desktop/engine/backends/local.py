@@ -9,6 +9,7 @@ carries the same motion on (``camera_path``), so final.mp4 moves as one shot.
 from __future__ import annotations
 
 import contextlib
+import functools
 import math
 import uuid
 from collections.abc import Callable, Iterator, Mapping
@@ -19,13 +20,23 @@ from typing import Any
 from PIL import ExifTags, Image, ImageOps
 
 from scenemaker_desktop.engine.backends.base import ClipJob, ClipResult, ProgressCallback
-from scenemaker_desktop.engine.backends.camera import IDENTITY, CameraMove, CameraPose, choose_move
+from scenemaker_desktop.engine.backends.camera import (
+    AIMED_MOVES,
+    IDENTITY,
+    MAX_ZOOM,
+    CameraMove,
+    CameraPose,
+    choose_move,
+)
+from scenemaker_desktop.engine.backends.camera_aim import FocusPoint
 from scenemaker_desktop.engine.backends.camera_path import CameraPath, plan_first, plan_next
 from scenemaker_desktop.engine.backends.local_render import render_clip
+from scenemaker_desktop.engine.backends.plane_atlas import aspect_box
 from scenemaker_desktop.engine.cancel import CancelToken
 from scenemaker_desktop.engine.catalog import LocalPreviewValues
 from scenemaker_desktop.engine.errors import GenerationError
 from scenemaker_desktop.engine.images import DECODE_ERRORS, flatten_to_rgb
+from scenemaker_desktop.engine.vision.detail import find_detail
 
 SHORT_SIDES = {"360p": 360, "480p": 480, "720p": 720, "1080p": 1080}
 ASPECT_RATIOS = {"16:9": 16 / 9, "9:16": 9 / 16, "1:1": 1.0, "4:3": 4 / 3, "3:4": 3 / 4}
@@ -136,34 +147,69 @@ class LocalPreviewGenerator:
         with _opened(image_path) as image:
             size = _upright_size(image, image_path)
             settings = read_settings(job.params, job.action.strip() or job.prompt, size)
-            path = _plan(job, settings, previous, seed_index, from_source)
-            _render(image, image_path, settings, path, Path(job.output), on_progress, cancel)
+            if previous is None and settings.move in AIMED_MOVES:
+                path, load = _aimed(job, settings, image, image_path, from_source)
+            else:
+                path = _plan(job, settings, previous, seed_index, from_source)
+                load = _loader(image, image_path, settings, path)
+            render_clip(
+                load,
+                path.poses,
+                size=(settings.width, settings.height),
+                fps=settings.fps,
+                output=Path(job.output),
+                on_progress=on_progress,
+                cancel=cancel,
+            )
         state = _state(path, settings, "source" if from_source else "seed")
         return ClipResult(video=Path(job.output), state=state, cost_usd=0.0)
 
 
-def _render(
+def _aimed(
+    job: ClipJob,
+    settings: RenderSettings,
     image: Image.Image,
     image_path: Path,
-    settings: RenderSettings,
-    path: CameraPath,
-    output: Path,
-    on_progress: ProgressCallback,
-    cancel: CancelToken,
-) -> None:
-    """Render ``path`` over the opened (not yet decoded) ``image`` into ``output``."""
-    zoom = max(pose.zoom for pose in path.poses)
+    from_source: bool,
+) -> tuple[CameraPath, Callable[[], Image.Image]]:
+    """A fresh path aimed at the subject of the picture this clip shows, and its still.
+
+    Later chains inherit the subject with the rest of the motion. Finding it
+    means decoding now rather than while ffmpeg starts. Only a JPEG decodes
+    smaller for a path that zooms less, so only a JPEG needs a path first.
+    """
+    draft = _plan(job, settings, None, 0, from_source) if image.format == "JPEG" else None
+    still = _loader(image, image_path, settings, draft)()
+    focus = subject_focus(still, settings.width / settings.height)
+    path = _plan(job, settings, None, 0, from_source, focus)
+    return path, lambda: still
+
+
+def _loader(
+    image: Image.Image, image_path: Path, settings: RenderSettings, path: CameraPath | None
+) -> Callable[[], Image.Image]:
+    """Decodes the opened (not yet decoded) ``image`` as big as ``path`` needs it
+    (whole, without a path)."""
+    zoom = MAX_ZOOM if path is None else max(pose.zoom for pose in path.poses)
     need = (math.ceil(settings.width * zoom), math.ceil(settings.height * zoom))
     ratio = settings.width / settings.height
-    render_clip(
-        lambda: _decoded(image, image_path, need, ratio),
-        path.poses,
-        size=(settings.width, settings.height),
-        fps=settings.fps,
-        output=output,
-        on_progress=on_progress,
-        cancel=cancel,
-    )
+    return functools.partial(_decoded, image, image_path, need, ratio)
+
+
+def subject_focus(still: Image.Image, ratio: float) -> FocusPoint | None:
+    """Where the detail of ``still`` sits, in the coordinates of its ``ratio`` base frame.
+
+    Found here, on the picture the clip is rendered from, rather than passed
+    from the analysis: a vision model gives no coordinates, and a chain
+    rendered from a seed frame must aim within that frame.
+    """
+    detail = find_detail(still)
+    if detail is None:
+        return None
+    x0, y0, x1, y1 = aspect_box(still.size, ratio)
+    x = (detail.x * still.width - x0) / (x1 - x0)
+    y = (detail.y * still.height - y0) / (y1 - y0)
+    return FocusPoint(min(max(x, 0.0), 1.0), min(max(y, 0.0), 1.0))
 
 
 def _plan(
@@ -172,6 +218,7 @@ def _plan(
     previous: CameraPath | None,
     seed_index: int,
     from_source: bool,
+    focus: FocusPoint | None = None,
 ) -> CameraPath:
     """This chain's camera path: the session's move, carried on from the seed frame."""
     last = job.chain_index >= job.num_chains - 1
@@ -182,7 +229,7 @@ def _plan(
             last=last,
             frame_count=settings.frame_count,
             # From the seed frame the view starts at the whole seed; the motion carries on.
-            start=None if from_source else IDENTITY,
+            from_seed_frame=not from_source,
         )
     return plan_first(
         settings.move,
@@ -191,6 +238,7 @@ def _plan(
         frame_count=settings.frame_count,
         chains=max(job.num_chains - job.chain_index, 1),
         start=None if job.continuation is None else IDENTITY,
+        focus=focus,
     )
 
 
@@ -267,7 +315,10 @@ def _decoded(image: Image.Image, path: Path, need: tuple[int, int], ratio: float
             raw_w, raw_h = image.size
             image.draft(None, (math.ceil(raw_w * scale), math.ceil(raw_h * scale)))
         image.load()
-        upright = ImageOps.exif_transpose(image) or image
+        turned = image.getexif().get(ExifTags.Base.Orientation, 1) != 1
+        upright = (ImageOps.exif_transpose(image) or image) if turned else image
+        if upright.mode == "RGB" and "transparency" not in upright.info:
+            return upright  # already what intake makes of a picture: spare a 6 MB copy
         # Same flattening as image intake (16-bit scaled, alpha on white), so a
         # source that skipped intake still looks like it would after it.
         return flatten_to_rgb(upright)

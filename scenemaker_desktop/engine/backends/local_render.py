@@ -1,24 +1,19 @@
-"""Turn a sequence of camera poses over a still image into an H.264 clip.
+"""Turn a sequence of camera poses over a still image into an H.264 clip, inside ffmpeg.
 
-The still is prepared once: centre-cropped to the output aspect, converted to
-BT.709 limited-range Y'CbCr and resized with LANCZOS into a luma plane and two
-half-size chroma planes (as yuv420p wants). Each frame is then three mild
-BILINEAR resizes of float crop boxes (the float box is what makes slow moves
-glide instead of stepping a pixel at a time), piped as raw yuv420p into one
-ffmpeg/libx264 process.
-
-Why planes rather than RGB frames: resizing an RGB image costs Pillow four
-channels per pixel, the quarter-size chroma planes cost half a channel, and
-ffmpeg then has no colour conversion to do. Luma planes are sized for the
-clip's largest zoom, not its smallest: cheaper upscales would soften the most
-magnified frames. docs/PERFORMANCE.md has the measurements behind these choices.
+The still is piped once to one ffmpeg process, which prepares it
+(``plane_atlas``: BT.709 yuv420p, LANCZOS, at two scales) and loops it. For
+every frame the atlas is cropped, scaled by ffmpeg's scaler and cropped
+again with whole-pixel numbers that ``view_fit`` chose to land within a few
+hundredths of a pixel of the float crop box: slow moves glide instead of
+stepping a pixel at a time (zoompan's jitter), at the scaler's speed rather
+than Pillow's. The numbers reach the filters as ``sendcmd`` commands, one
+line per frame, and libx264 encodes the result.
+docs/PERFORMANCE.md has the measurements behind these choices.
 """
 
 from __future__ import annotations
 
-import collections
 import contextlib
-import functools
 import math
 import os
 import subprocess
@@ -26,8 +21,7 @@ import tempfile
 import threading
 import uuid
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Executor, Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import IO
 
@@ -35,6 +29,7 @@ from PIL import Image
 
 from scenemaker_desktop.engine.backends.base import ClipProgress, ProgressCallback
 from scenemaker_desktop.engine.backends.camera import CameraPose
+from scenemaker_desktop.engine.backends.plane_atlas import Atlas, ViewCrop, base_frame
 from scenemaker_desktop.engine.cancel import CancelToken
 from scenemaker_desktop.engine.errors import Cancelled, GenerationError
 from scenemaker_desktop.engine.media.ffmpeg_bin import ffmpeg_exe, last_error_line
@@ -43,143 +38,17 @@ from scenemaker_desktop.engine.media.ffmpeg_bin import ffmpeg_exe, last_error_li
 # on these slow, smooth moves, and assembly re-encodes anyway (figures: PERFORMANCE.md).
 X264_PRESET = "ultrafast"
 X264_QP = "18"
-RENDER_WORKERS = 2  # Pillow releases the GIL while resizing, so two really overlap
-FRAMES_AHEAD = 3  # per worker: hides uneven resize times, costs ~1.4 MB a frame at 720p
 PROGRESS_REPORTS = 20
+STATS_PERIOD_S = "0.1"
 PIPE_BYTES = 1 << 20  # Linux's default ceiling for an unprivileged pipe
 
 try:
     import fcntl
 except ImportError:  # Windows
     fcntl = None  # type: ignore[assignment]
+COMMANDS = "view.cmd"
 
-Frame = tuple[bytes, bytes, bytes]
-"""One yuv420p frame as its three planes (written one after another, never joined)."""
-
-
-def _bt709_matrix() -> tuple[float, ...]:
-    """Pillow convert() matrix (with offsets) from R'G'B' to limited-range BT.709 Y'CbCr."""
-    kr, kb = 0.2126, 0.0722
-    kg = 1.0 - kr - kb
-    y = (kr, kg, kb)
-    cb = tuple((b - yv) / (2 * (1 - kb)) for b, yv in zip((0.0, 0.0, 1.0), y, strict=True))
-    cr = tuple((r - yv) / (2 * (1 - kr)) for r, yv in zip((1.0, 0.0, 0.0), y, strict=True))
-    luma = tuple(v * 219 / 255 for v in y)
-    blue = tuple(v * 224 / 255 for v in cb)
-    red = tuple(v * 224 / 255 for v in cr)
-    return (*luma, 16.0, *blue, 128.0, *red, 128.0)
-
-
-_BT709 = _bt709_matrix()
 _TAGS = "setparams=range=tv:colorspace=bt709:color_primaries=bt709:color_trc=bt709"
-
-
-@dataclass(frozen=True)
-class Planes:
-    """The prepared still: a luma plane and two half-size chroma planes (mode "L")."""
-
-    luma: Image.Image
-    blue: Image.Image
-    red: Image.Image
-
-    @classmethod
-    def prepare(
-        cls,
-        image: Image.Image,
-        size: tuple[int, int],
-        zooms: tuple[float, float],
-        pool: Executor | None = None,
-    ) -> Planes:
-        """Planes of ``image``'s centre (at ``size``'s aspect) for views zoomed ``zooms``.
-
-        Luma is prepared for the largest zoom, so no frame magnifies the
-        LANCZOS-resampled still. Chroma is prepared for the smallest, so every
-        chroma resize is a cheap 2-tap upscale (by at most the clip's zoom
-        range): at half resolution that costs nothing visible, and against a
-        LANCZOS reference it scored better than downscaling did. With a
-        ``pool``, luma is resized there while chroma is resized here.
-        """
-        width, height = size
-        low, high = max(min(zooms), 1.0), max(max(zooms), 1.0)
-        luma_size = (_even(width * high), _even(height * high))
-        chroma_size = (max(1, round(width / 2 * low)), max(1, round(height / 2 * low)))
-        image, box = _reduced(image, _aspect_box(image.size, width / height), luma_size)
-        # Convert before resizing: each plane's resize then runs on one channel, not three.
-        luma, blue, red = image.convert("RGB", _BT709).split()
-        sharp = functools.partial(_resized, box=box, reducing_gap=3.0)
-        # Chroma may take a cheap 2:1 box reduction first even when only ~3:1 is needed.
-        soft = functools.partial(_resized, box=box, reducing_gap=1.5)
-        luma_plane = pool.submit(sharp, luma, luma_size) if pool else None
-        chroma = (soft(blue, chroma_size), soft(red, chroma_size))
-        return cls(luma_plane.result() if luma_plane else sharp(luma, luma_size), *chroma)
-
-    def frame(self, pose: CameraPose, size: tuple[int, int]) -> Frame:
-        """One yuv420p frame of the view ``pose`` at ``size``."""
-        width, height = self.luma.size
-        luma_box = _inside(pose.crop_box(width, height), width, height)
-        luma = self.luma.resize(size, Image.Resampling.BILINEAR, box=luma_box)
-        width, height = self.blue.size
-        x0, y0, x1, y1 = pose.crop_box(width, height)
-        # H.264's default chroma siting is "left": each chroma sample sits on an
-        # even luma column, a quarter of an output pixel left of the 2×2 centre.
-        half = (size[0] // 2, size[1] // 2)
-        shift = (x1 - x0) / half[0] / 4
-        chroma_box = _inside((x0 - shift, y0, x1 - shift, y1), width, height)
-        blue = self.blue.resize(half, Image.Resampling.BILINEAR, box=chroma_box)
-        red = self.red.resize(half, Image.Resampling.BILINEAR, box=chroma_box)
-        return luma.tobytes(), blue.tobytes(), red.tobytes()
-
-
-def _reduced(
-    image: Image.Image, box: tuple[float, float, float, float], size: tuple[int, int]
-) -> tuple[Image.Image, tuple[float, float, float, float]]:
-    """``box`` of ``image`` shrunk by a whole factor while still 3× ``size`` or more.
-
-    What ``resize(reducing_gap=3)`` would do, done once up front so that the
-    colour conversion and the plane split only see the pixels needed: for a
-    50 MP photo that is most of the preparation time, and 300 MB.
-    """
-    factor = int(min((box[2] - box[0]) / size[0], (box[3] - box[1]) / size[1]) / 3.0)
-    if factor < 2:
-        return image, box
-    outer = (math.floor(box[0]), math.floor(box[1]), math.ceil(box[2]), math.ceil(box[3]))
-    inner = tuple((edge - outer[i % 2]) / factor for i, edge in enumerate(box))
-    return image.reduce(factor, box=outer), inner  # type: ignore[return-value]
-
-
-def _resized(
-    plane: Image.Image,
-    size: tuple[int, int],
-    box: tuple[float, float, float, float],
-    reducing_gap: float,
-) -> Image.Image:
-    return plane.resize(size, Image.Resampling.LANCZOS, box=box, reducing_gap=reducing_gap)
-
-
-def _aspect_box(source: tuple[int, int], ratio: float) -> tuple[float, float, float, float]:
-    """The centred box of ``source`` with width/height ``ratio`` (the base frame)."""
-    src_w, src_h = source
-    crop_w, crop_h = (src_h * ratio, src_h) if src_w / src_h > ratio else (src_w, src_w / ratio)
-    return ((src_w - crop_w) / 2, (src_h - crop_h) / 2, (src_w + crop_w) / 2, (src_h + crop_h) / 2)
-
-
-def _even(value: float) -> int:
-    return max(2, 2 * round(value / 2))
-
-
-def _inside(
-    box: tuple[float, float, float, float], width: float, height: float
-) -> tuple[float, float, float, float]:
-    """Slide ``box`` (never resize it) so float rounding cannot push it past the image."""
-    x0, y0, x1, y1 = box
-    dx = max(0.0, -x0) - max(0.0, x1 - width)
-    dy = max(0.0, -y0) - max(0.0, y1 - height)
-    return (
-        max(0.0, x0 + dx),
-        max(0.0, y0 + dy),
-        min(width, x1 + dx),
-        min(height, y1 + dy),
-    )
 
 
 def render_clip(
@@ -194,30 +63,36 @@ def render_clip(
 ) -> None:
     """Encode one frame per pose of the image ``load`` returns; write ``output`` atomically.
 
-    ffmpeg is started before ``load`` runs, so its start-up overlaps decoding
-    the still, which with preparing the planes is most of a short clip's fixed cost.
+    ``load`` decodes the still on a helper thread (Pillow releases the GIL)
+    while the frames' crops are fitted here, and ffmpeg, which needs the crops
+    to start, starts up while the decoding finishes.
     """
     output.parent.mkdir(parents=True, exist_ok=True)
-    partial = output.with_name(f".{output.name}.{uuid.uuid4().hex[:8]}.part")
-    zooms = (min(pose.zoom for pose in poses), max(pose.zoom for pose in poses))
+    partial = output.with_name(f".{output.name}.{uuid.uuid4().hex[:8]}.part").resolve()
+    atlas = Atlas.plan(size, (min(p.zoom for p in poses), max(p.zoom for p in poses)))
     with (
         tempfile.TemporaryFile() as stderr,
-        ThreadPoolExecutor(RENDER_WORKERS, thread_name_prefix="local-frame") as pool,
+        tempfile.TemporaryDirectory(prefix="scenemaker-local-") as folder,
+        ThreadPoolExecutor(1, thread_name_prefix="local-still") as pool,
     ):
-        # stderr goes to a file, not a pipe: nobody reads it while frames are
-        # written, and a full pipe would stall ffmpeg and then us.
+        still = pool.submit(lambda: base_frame(load(), atlas))
+        views = atlas.views(poses)
+        _write_commands(Path(folder), views, fps)
+        # stderr goes to a file, not a pipe: nobody reads it while ffmpeg runs,
+        # and a full pipe would stall ffmpeg and then us.
         proc = subprocess.Popen(
-            _encoder_args(size, fps, partial),
+            _encoder_args(atlas, views[0], len(poses), fps, partial),
+            cwd=folder,
             stdin=subprocess.PIPE,
-            stdout=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
             stderr=stderr,
         )
         try:
             with _killed_on_cancel(proc, cancel):
+                on_progress(ClipProgress(0.0, f"Rendering frame 0/{len(poses)}"))
                 _widen_pipe(proc)
-                planes = Planes.prepare(load(), size, zooms, pool)
-                frames = _frames(planes, poses, size, pool)
-                fed = _feed(proc, frames, len(poses), on_progress, cancel)
+                fed = _feed(proc, still.result())
+                _follow(proc, len(poses), on_progress, cancel)
                 code = _finish(proc, cancel)
             if code != 0 or not fed:
                 stderr.seek(0)
@@ -231,23 +106,85 @@ def render_clip(
             raise
 
 
-def _encoder_args(size: tuple[int, int], fps: int, target: Path) -> list[str]:
-    raw_input = ["-f", "rawvideo", "-pix_fmt", "yuv420p", "-s", f"{size[0]}x{size[1]}"]
+def _write_commands(folder: Path, views: Sequence[ViewCrop], fps: int) -> None:
+    """The sendcmd file: frame n's crops, due half a frame before it.
+
+    Frame 0's crops are the filters' own options (``_view_chain``).
+    """
+    lines = [
+        f"{(frame - 0.5) / fps:.6f} {_commands(crop)};"
+        for frame, crop in enumerate(views)
+        if frame > 0
+    ]
+    (folder / COMMANDS).write_text("\n".join(lines) + "\n", encoding="ascii")
+
+
+def _commands(crop: ViewCrop) -> str:
+    values = (
+        ("crop@in", "w", crop.x.length),
+        ("crop@in", "h", crop.y.length),
+        ("crop@in", "x", crop.x.start),
+        ("crop@in", "y", crop.y.start),
+        ("scale@view", "w", crop.x.scaled),
+        ("scale@view", "h", crop.y.scaled),
+        ("crop@out", "x", crop.x.offset),
+        ("crop@out", "y", crop.y.offset),
+    )
+    return ", ".join(f"{target} {key} {value}" for target, key, value in values)
+
+
+def _view_chain(crop: ViewCrop, size: tuple[int, int]) -> str:
+    """The filters that turn the looped atlas into every frame."""
+    x, y = crop.x, crop.y
+    return (
+        f"sendcmd=f={COMMANDS},"
+        f"crop@in=w={x.length}:h={y.length}:x={x.start}:y={y.start}:exact=1,"
+        # The atlas's chroma is centred in its 2×2 block; H.264's default is "left".
+        f"scale@view=w={x.scaled}:h={y.scaled}:flags=bilinear"
+        ":in_chroma_loc=center:out_chroma_loc=left,"
+        f"crop@out=w={size[0]}:h={size[1]}:x={x.offset}:y={y.offset}:exact=1"
+    )
+
+
+def _encoder_args(atlas: Atlas, first: ViewCrop, frames: int, fps: int, target: Path) -> list[str]:
+    graph = ";".join(
+        [
+            atlas.graph("[0:v]", "[atlas]"),
+            f"[atlas]loop=loop={frames - 1}:size=1,{_view_chain(first, atlas.output)},"
+            # The frames are BT.709; say so, or players guess (and guess 601 for SD).
+            f"{_TAGS}[out]",
+        ]
+    )
+    # A PPM says its own size, so ffmpeg can start before the still is decoded.
+    still = ["-f", "image2pipe", "-c:v", "ppm"]
     return [
         ffmpeg_exe(),
         "-hide_banner",
         "-loglevel",
         "error",
+        "-nostats",
+        "-progress",
+        "pipe:1",
+        "-stats_period",
+        STATS_PERIOD_S,
+        # Every frame brings new sizes, so the scaler is set up afresh each frame;
+        # with filter threads it would start a thread pool each time too, which
+        # left ffmpeg idle more than busy.
+        "-filter_complex_threads",
+        "1",
         "-y",
-        *raw_input,
+        *still,
         "-framerate",
         str(fps),
         "-i",
         "pipe:0",
+        "-filter_complex",
+        graph,
+        "-map",
+        "[out]",
+        "-frames:v",
+        str(frames),
         "-an",
-        # The planes are BT.709; say so, or players guess (and guess 601 for SD).
-        "-vf",
-        _TAGS,
         "-c:v",
         "libx264",
         "-preset",
@@ -265,14 +202,46 @@ def _encoder_args(size: tuple[int, int], fps: int, target: Path) -> list[str]:
 
 
 def _widen_pipe(proc: subprocess.Popen[bytes]) -> None:
-    """Let a whole frame sit in ffmpeg's input pipe (Linux; elsewhere a no-op).
+    """Let a megabyte of the still sit in ffmpeg's input pipe (Linux; elsewhere a no-op).
 
-    With the default 64 KiB, writer and reader take turns ~20 times a frame.
+    With the default 64 KiB, writer and reader take turns ~100 times for one still.
     """
     set_size = getattr(fcntl, "F_SETPIPE_SZ", None) if fcntl else None
     if set_size is not None and proc.stdin is not None:
         with contextlib.suppress(OSError):
             fcntl.fcntl(proc.stdin.fileno(), set_size, PIPE_BYTES)
+
+
+def _feed(proc: subprocess.Popen[bytes], still: Image.Image) -> bool:
+    """Hand ffmpeg the still as a PPM; False when ffmpeg stopped reading (failed or killed)."""
+    rgb = still if still.mode == "RGB" else still.convert("RGB")
+    stdin: IO[bytes] = proc.stdin  # type: ignore[assignment]
+    try:
+        stdin.write(b"P6\n%d %d\n255\n" % rgb.size)
+        stdin.write(rgb.tobytes())
+        stdin.close()
+    except OSError:  # BrokenPipeError among them: ffmpeg has exited
+        return False
+    return True
+
+
+def _follow(
+    proc: subprocess.Popen[bytes], total: int, on_progress: ProgressCallback, cancel: CancelToken
+) -> None:
+    """Report ffmpeg's ``frame=`` progress lines, at most PROGRESS_REPORTS of them, until EOF."""
+    every = max(1, math.ceil(total / PROGRESS_REPORTS))
+    reported = 0
+    stdout: IO[bytes] = proc.stdout  # type: ignore[assignment]
+    for line in stdout:
+        key, _, value = line.decode("ascii", "replace").strip().partition("=")
+        if key != "frame" or not value.isdigit() or cancel.cancelled:
+            continue
+        done = min(int(value), total)
+        if done - reported >= every and done < total:
+            reported = done - done % every
+            on_progress(ClipProgress(reported / total, f"Rendering frame {reported}/{total}"))
+    if proc.wait() == 0 and not cancel.cancelled:
+        on_progress(ClipProgress(1.0, f"Rendering frame {total}/{total}"))
 
 
 @contextlib.contextmanager
@@ -300,46 +269,6 @@ def _killed_on_cancel(proc: subprocess.Popen[bytes], cancel: CancelToken) -> Ite
         done.set()
         watchdog.join()
     cancel.raise_if_cancelled()  # a write broken by the watchdog is a cancel, not a failure
-
-
-def _feed(
-    proc: subprocess.Popen[bytes],
-    frames: Iterator[Frame],
-    total: int,
-    on_progress: ProgressCallback,
-    cancel: CancelToken,
-) -> bool:
-    """Write every frame to ffmpeg; False when ffmpeg stopped reading (it failed)."""
-    every = max(1, math.ceil(total / PROGRESS_REPORTS))
-    stdin: IO[bytes] = proc.stdin  # type: ignore[assignment]
-    with contextlib.closing(frames):
-        for done, planes in enumerate(frames, start=1):
-            cancel.raise_if_cancelled()
-            try:
-                for plane in planes:
-                    stdin.write(plane)
-            except OSError:  # BrokenPipeError among them: ffmpeg has exited
-                return False
-            if done % every == 0 or done == total:
-                on_progress(ClipProgress(done / total, f"Rendering frame {done}/{total}"))
-    return True
-
-
-def _frames(
-    planes: Planes, poses: Sequence[CameraPose], size: tuple[int, int], pool: Executor
-) -> Iterator[Frame]:
-    """Frames in order, rendered a few ahead on ``pool``."""
-    pending: collections.deque[Future[Frame]] = collections.deque()
-    queued = 0
-    try:
-        for _ in poses:
-            while queued < len(poses) and len(pending) < RENDER_WORKERS * FRAMES_AHEAD:
-                pending.append(pool.submit(planes.frame, poses[queued], size))
-                queued += 1
-            yield pending.popleft().result()
-    finally:
-        for future in pending:
-            future.cancel()
 
 
 def _finish(proc: subprocess.Popen[bytes], cancel: CancelToken) -> int:

@@ -10,14 +10,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from PIL import ExifTags, Image, ImageChops, ImageFilter, ImageOps, ImageStat
+from PIL import ExifTags, Image, ImageChops, ImageOps, ImageStat
 
 from scenemaker_desktop.engine.errors import InputImageError
 from scenemaker_desktop.engine.images import DECODE_ERRORS, flatten_to_rgb, open_checked
 from scenemaker_desktop.engine.vision.base import ImageAnalysis
 from scenemaker_desktop.engine.vision.colour_names import colour_name, subject_colour_name
+from scenemaker_desktop.engine.vision.detail import (
+    WORKING_SIZE,
+    DetailFocus,
+    cell_box,
+    edge_grid,
+    focus_of,
+)
 
-WORKING_SIZE = 256
 PALETTE_SIZE = 5
 _MIN_PALETTE_SHARE = 0.03
 _GRID = 3
@@ -52,7 +58,7 @@ class ImageMeasurements:
     palette: tuple[PaletteColour, ...]
     edge_grid: tuple[tuple[float, ...], ...]
     """Mean edge energy / 255 in a 3×3 grid, rows top to bottom."""
-    focus: tuple[float, float] | None
+    focus: DetailFocus | None
     """Centre of the edge energy above the quietest cell (x, y); None when evenly spread."""
     subject_colour: str
     subject_brightness: float
@@ -126,7 +132,7 @@ def measure(image: Path | Image.Image) -> ImageMeasurements:
     grey = small.convert("L")
     grey_stat = ImageStat.Stat(grey)
     red, _green, blue = ImageStat.Stat(small).mean
-    grid = _edge_grid(grey)
+    grid = edge_grid(grey, _GRID)
     quiet = _quiet_cells(grid)
     return ImageMeasurements(
         width=width,
@@ -137,7 +143,7 @@ def measure(image: Path | Image.Image) -> ImageMeasurements:
         warmth=(red - blue) / 255,
         palette=dominant_palette(small),
         edge_grid=grid,
-        focus=_focus(grid),
+        focus=focus_of(grid),
         subject_colour=_subject_colour(small, grid),
         subject_brightness=_cells_mean(grey, [_busiest_cell(grid)]) / 255,
         background_brightness=_cells_mean(grey, quiet) / 255,
@@ -220,20 +226,7 @@ def _working_copy(image: Image.Image) -> Image.Image:
 
 
 def _cell_box(image: Image.Image, row: int, col: int) -> tuple[int, int, int, int]:
-    w, h = image.size
-    return (col * w // _GRID, row * h // _GRID, (col + 1) * w // _GRID, (row + 1) * h // _GRID)
-
-
-def _edge_grid(grey: Image.Image) -> tuple[tuple[float, ...], ...]:
-    # FIND_EDGES invents a bright rim on the outermost pixels; measure inside it.
-    edges = grey.filter(ImageFilter.FIND_EDGES).crop((1, 1, grey.width - 1, grey.height - 1))
-    return tuple(
-        tuple(
-            ImageStat.Stat(edges.crop(_cell_box(edges, row, col))).mean[0] / 255
-            for col in range(_GRID)
-        )
-        for row in range(_GRID)
-    )
+    return cell_box(image, row, col, _GRID)
 
 
 def _busiest_cell(grid: tuple[tuple[float, ...], ...]) -> tuple[int, int]:
@@ -243,19 +236,6 @@ def _busiest_cell(grid: tuple[tuple[float, ...], ...]) -> tuple[int, int]:
 def _quiet_cells(grid: tuple[tuple[float, ...], ...]) -> list[tuple[int, int]]:
     """The four cells with the least detail: our best guess at the background."""
     return sorted(_CELLS, key=lambda cell: grid[cell[0]][cell[1]])[:4]
-
-
-def _focus(grid: tuple[tuple[float, ...], ...]) -> tuple[float, float] | None:
-    values = [grid[r][c] for r, c in _CELLS]
-    floor, mean = min(values), sum(values) / len(values)
-    # Nearly uniform detail (a texture, a flat wall) has no focal point worth naming.
-    if mean <= 1e-4 or max(values) < 1.3 * mean:
-        return None
-    weights = {cell: grid[cell[0]][cell[1]] - floor for cell in _CELLS}
-    total = sum(weights.values())
-    x = sum(w * (col + 0.5) / _GRID for (_, col), w in weights.items()) / total
-    y = sum(w * (row + 0.5) / _GRID for (row, _), w in weights.items()) / total
-    return (x, y)
 
 
 def _cells_mean(image: Image.Image, cells: list[tuple[int, int]]) -> float:
