@@ -25,6 +25,8 @@ lint: venv
 bench: venv
 	$(BIN)/python bench/bench_local_render.py
 	$(BIN)/python bench/bench_assembly.py
+	$(BIN)/python bench/bench_postprocess.py
+	$(BIN)/python bench/bench_continuity.py
 	$(BIN)/python bench/bench_gui_stall.py
 	$(BIN)/python bench/bench_gui_startup.py
 	$(BIN)/python bench/bench_api.py

@@ -66,11 +66,13 @@ def test_a_chain_grown_from_its_seed_frame_keeps_aiming_at_the_same_subject(
     tmp_path: Path,
 ) -> None:
     source = _subject_image(tmp_path / "subject.png")
-    params = {**TINY, "camera_move": "push_in", "quality_preservation": False}
-    first = render(clip_job(source, tmp_path / "chain0.mp4", params))
+    params = {**TINY, "camera_move": "push_in"}
+    first = render(clip_job(source, tmp_path / "chain0.mp4", params, preserve_quality=False))
     seed = tmp_path / "seed.png"
     decoded_frames(first.video)[20].save(seed)
-    second = continue_clip(source, first, tmp_path / "chain1.mp4", 20, params, seed=seed)
+    second = continue_clip(
+        source, first, tmp_path / "chain1.mp4", 20, params, seed=seed, preserve_quality=False
+    )
     assert second.state["rendered_from"] == "seed"
     detail = find_detail(Image.open(seed))
     assert detail is not None
