@@ -27,25 +27,27 @@ import itertools
 import re
 import statistics
 import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from PIL import Image
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))  # the reference seed choice lives with the test fixtures
 
-from scenemaker_desktop.engine.media import (
+from scenemaker_desktop.engine.media import (  # noqa: E402
     ClipCut,
     assemble,
     best_seed_frame,
     extract_frame,
     probe,
 )
-from scenemaker_desktop.engine.media.assemble import _assemble_exact
-from scenemaker_desktop.engine.media.ffmpeg_bin import ffmpeg_exe, run_ffmpeg
-from scenemaker_desktop.engine.media.frames import ANALYSIS_WIDTH, _latest_near_best, sharpness
-from scenemaker_desktop.engine.media.packets import packets
+from scenemaker_desktop.engine.media.assemble import _assemble_exact  # noqa: E402
+from scenemaker_desktop.engine.media.ffmpeg_bin import ffmpeg_exe, run_ffmpeg  # noqa: E402
+from scenemaker_desktop.engine.media.packets import packets  # noqa: E402
+from tests.engine.media_fixtures import seed_by_whole_decode  # noqa: E402
 
 WIDTH, HEIGHT, SECONDS, FPS = 1280, 720, 5, 24
 SOURCES = ("testsrc2", "smptehdbars", "rgbtestsrc")
@@ -92,18 +94,8 @@ def previous(clips: list[Path], folder: Path) -> Final:
 
 
 def previous_seed(clip: Path, dest: Path, lookback: int = 8) -> int:
-    """best_seed_frame as it was: probe, score the tail after decoding the whole clip, extract."""
-    info = probe(clip)
-    start = max(0, info.frame_count - lookback)
-    width = min(ANALYSIS_WIDTH, info.width)
-    height = max(2, round(info.height * width / info.width / 2) * 2)
-    chain = f"select=gte(n\\,{start}),scale={width}:{height},format=gray"
-    args = ["-i", str(clip), "-map", "0:v:0", "-vf", chain, "-fps_mode", "passthrough"]
-    raw = run_ffmpeg([*args, "-f", "rawvideo", "-pix_fmt", "gray", "pipe:1"]).stdout
-    size = width * height
-    frames = [raw[at : at + size] for at in range(0, len(raw) - size + 1, size)]
-    scores = [sharpness(Image.frombytes("L", (width, height), frame)) for frame in frames]
-    index = start + _latest_near_best(scores)
+    """best_seed_frame as it was: score the tail after decoding the whole clip, extract."""
+    index, _ = seed_by_whole_decode(clip, lookback)
     extract_frame(clip, index, dest)
     return index
 

@@ -99,3 +99,17 @@ def continue_clip(
         preserve_quality=preserve_quality,
     )
     return render(job)
+
+
+def grown_from_seed(
+    source: Path, folder: Path, params: Mapping[str, Any], seed_index: int = 20
+) -> tuple[ClipResult, ClipResult, Path]:
+    """Two chains without quality preservation: the second grows from frame ``seed_index``
+    of the first, saved as ``seed.png`` (what a cloud model would be given)."""
+    first = render(clip_job(source, folder / "chain0.mp4", params, preserve_quality=False))
+    seed = folder / "seed.png"
+    decoded_frames(first.video)[seed_index].save(seed)
+    second = continue_clip(
+        source, first, folder / "chain1.mp4", seed_index, params, seed=seed, preserve_quality=False
+    )
+    return first, second, seed

@@ -12,7 +12,9 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFilter, ImageStat
 
+from scenemaker_desktop.engine.media import probe
 from scenemaker_desktop.engine.media.ffmpeg_bin import run_ffmpeg
+from scenemaker_desktop.engine.media.frames import ANALYSIS_WIDTH, _latest_near_best, sharpness
 
 SIZE = (320, 180)
 GREY_START = 10
@@ -78,3 +80,19 @@ def mean_level(path: Path) -> float:
 
 def frame_index_from_level(level: float) -> int:
     return round((level - GREY_START) / GREY_STEP)
+
+
+def seed_by_whole_decode(video: Path, lookback: int) -> tuple[int, float]:
+    """The seed choice as it was made before tail-only decoding: every frame decoded."""
+    info = probe(video)
+    start = max(0, info.frame_count - lookback)
+    width = min(ANALYSIS_WIDTH, info.width)
+    height = max(2, round(info.height * width / info.width / 2) * 2)
+    chain = f"select=gte(n\\,{start}),scale={width}:{height},format=gray"
+    args = ["-i", str(video), "-map", "0:v:0", "-vf", chain, "-fps_mode", "passthrough"]
+    raw = run_ffmpeg([*args, "-f", "rawvideo", "-pix_fmt", "gray", "pipe:1"]).stdout
+    size = width * height
+    frames = [raw[at : at + size] for at in range(0, len(raw) - size + 1, size)]
+    scores = [sharpness(Image.frombytes("L", (width, height), frame)) for frame in frames]
+    pick = _latest_near_best(scores)
+    return start + pick, scores[pick]

@@ -11,7 +11,7 @@ from PIL import Image, ImageDraw
 
 from scenemaker_desktop.engine.backends.camera_aim import reachable
 from scenemaker_desktop.engine.vision.detail import find_detail
-from tests.engine.local_support import TINY, clip_job, continue_clip, decoded_frames, render
+from tests.engine.local_support import TINY, clip_job, decoded_frames, grown_from_seed, render
 
 pytestmark = pytest.mark.slow
 
@@ -66,13 +66,7 @@ def test_a_chain_grown_from_its_seed_frame_keeps_aiming_at_the_same_subject(
     tmp_path: Path,
 ) -> None:
     source = _subject_image(tmp_path / "subject.png")
-    params = {**TINY, "camera_move": "push_in"}
-    first = render(clip_job(source, tmp_path / "chain0.mp4", params, preserve_quality=False))
-    seed = tmp_path / "seed.png"
-    decoded_frames(first.video)[20].save(seed)
-    second = continue_clip(
-        source, first, tmp_path / "chain1.mp4", 20, params, seed=seed, preserve_quality=False
-    )
+    _, second, seed = grown_from_seed(source, tmp_path, {**TINY, "camera_move": "push_in"})
     assert second.state["rendered_from"] == "seed"
     detail = find_detail(Image.open(seed))
     assert detail is not None

@@ -22,6 +22,7 @@ from tests.engine.local_support import (
     clip_job,
     continue_clip,
     decoded_frames,
+    grown_from_seed,
     mean_diff,
     render,
 )
@@ -45,13 +46,7 @@ def test_next_chain_starts_where_the_seed_frame_was(source: Path, tmp_path: Path
 def test_without_quality_preservation_the_next_chain_grows_from_the_seed_frame(
     source: Path, tmp_path: Path
 ) -> None:
-    params = {**TINY, "camera_move": "push_in"}
-    first = render(clip_job(source, tmp_path / "chain0.mp4", params, preserve_quality=False))
-    seed = tmp_path / "seed.png"
-    decoded_frames(first.video)[20].save(seed)
-    second = continue_clip(
-        source, first, tmp_path / "chain1.mp4", 20, params, seed=seed, preserve_quality=False
-    )
+    first, second, seed = grown_from_seed(source, tmp_path, {**TINY, "camera_move": "push_in"})
     assert second.state["rendered_from"] == "seed"
     assert second.state["start_pose"]["zoom"] == 1.0
     # One more H.264 generation than the seed itself, so looser than with preservation.

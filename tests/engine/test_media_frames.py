@@ -18,7 +18,7 @@ from scenemaker_desktop.engine.media import (
     thumbnail,
 )
 from scenemaker_desktop.engine.media.ffmpeg_bin import run_ffmpeg
-from scenemaker_desktop.engine.media.frames import ANALYSIS_WIDTH, _latest_near_best, sharpness
+from scenemaker_desktop.engine.media.frames import _latest_near_best
 from tests.engine.media_fixtures import (
     SIZE,
     frame_index_from_level,
@@ -26,6 +26,7 @@ from tests.engine.media_fixtures import (
     mean_level,
     pattern_frame,
     render_clip,
+    seed_by_whole_decode,
 )
 
 
@@ -168,22 +169,6 @@ def test_best_seed_frame_writes_the_seed_at_full_resolution(
     seed = best_seed_frame(clips["large"], tmp_path / "seed.png")
     with Image.open(seed.path) as image:
         assert image.size == (640, 360)
-
-
-def seed_by_whole_decode(video: Path, lookback: int) -> tuple[int, float]:
-    """The seed choice as it was made before tail-only decoding: every frame decoded."""
-    info = probe(video)
-    start = max(0, info.frame_count - lookback)
-    width = min(ANALYSIS_WIDTH, info.width)
-    height = max(2, round(info.height * width / info.width / 2) * 2)
-    chain = f"select=gte(n\\,{start}),scale={width}:{height},format=gray"
-    args = ["-i", str(video), "-map", "0:v:0", "-vf", chain, "-fps_mode", "passthrough"]
-    raw = run_ffmpeg([*args, "-f", "rawvideo", "-pix_fmt", "gray", "pipe:1"]).stdout
-    size = width * height
-    frames = [raw[at : at + size] for at in range(0, len(raw) - size + 1, size)]
-    scores = [sharpness(Image.frombytes("L", (width, height), frame)) for frame in frames]
-    pick = _latest_near_best(scores)
-    return start + pick, scores[pick]
 
 
 @pytest.mark.parametrize("name", ["varied_gop4", "varied", "one_sharp"])
