@@ -149,7 +149,7 @@ def test_a_lost_face_step_answer_is_logged_unconfirmed_and_never_resent(store):
 
 
 def test_face_steps_need_a_cloud_model():
-    with pytest.raises(ValidationError, match=r"run on fal\.ai"):
+    with pytest.raises(ValidationError, match=r"runs on fal\.ai; .* turn it off"):
         build_request("local", "x", 2, {"face_swap": True})
 
 

@@ -127,8 +127,10 @@ def validate_setup(
         raise ValidationError("crossfade needs exact seams (set seam=exact or crossfade=0)")
     if setup.seed_steps and not spec.needs_fal:
         names = " and ".join(step.label for step in setup.seed_steps)
+        one = len(setup.seed_steps) == 1
         raise ValidationError(
-            f"{spec.id}: {names} run on fal.ai; choose a cloud model or turn them off"
+            f"{spec.id}: {names} {'runs' if one else 'run'} on fal.ai; "
+            f"choose a cloud model or turn {'it' if one else 'them'} off"
         )
     return setup
 
