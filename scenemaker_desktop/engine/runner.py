@@ -14,6 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from PIL import Image
+
 from scenemaker_desktop.engine import media
 from scenemaker_desktop.engine.backends.base import ClipJob, ClipProgress, ClipResult, Generator
 from scenemaker_desktop.engine.cancel import CancelToken
@@ -326,7 +328,8 @@ class _SessionRun:
         """The last chain seeds nothing; its end frame is still measured for the artist."""
         with tempfile.TemporaryDirectory(prefix="scenemaker-end-") as tmp:
             end = media.last_frame(video, Path(tmp, "end.png"), cancel=self.cancel)
-            self.seeds.measure_end(chain, end.path, None)
+            with Image.open(end.path) as image:
+                self.seeds.measure_end(chain, image.convert("RGB"))
 
     def _assemble(self) -> None:
         self.cancel.raise_if_cancelled()

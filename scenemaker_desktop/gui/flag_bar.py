@@ -34,11 +34,9 @@ class FlagBar(QFrame):
 
     def show_session(self, session: Session | None) -> None:
         """Name the first flagged chain of ``session`` (None, or a running one: hide)."""
-        flagged = [
-            (chain.index, verdict_of(chain.continuity).reasons)
-            for chain in (session.chains if session is not None else [])
-            if chain.status is ChainStatus.COMPLETED and verdict_of(chain.continuity).flagged
-        ]
+        done = [c for c in (session.chains if session else []) if c.status is ChainStatus.COMPLETED]
+        verdicts = [(chain.index, verdict_of(chain.continuity).reasons) for chain in done]
+        flagged = [(index, reasons) for index, reasons in verdicts if reasons]
         if not flagged:
             self.index = None
             self.hide()

@@ -38,7 +38,8 @@ _LIGHTING = re.compile(
     r"glow\w*|fades? to (?:black|white|night))\b",
     re.IGNORECASE,
 )
-_MEASURE_SIDE = 256
+MEASURE_SIDE = 256
+"""Measures work on a copy at most this many pixels on a side: colour means need no more."""
 
 
 @dataclass(frozen=True)
@@ -73,7 +74,7 @@ def asks_for_lighting_change(text: str) -> bool:
 def lab_stats(image: Image.Image) -> LabStats:
     """Lab statistics of ``image`` (measured on a copy at most 256 px on a side)."""
     small = image.convert("RGB")
-    small.thumbnail((_MEASURE_SIDE, _MEASURE_SIDE), Image.Resampling.BILINEAR)
+    small.thumbnail((MEASURE_SIDE, MEASURE_SIDE), Image.Resampling.BILINEAR)
     stat = ImageStat.Stat(_to_lab(small))
     return LabStats(_lab_units(stat.mean), (stat.stddev[0] * 100 / 255, *stat.stddev[1:]))
 

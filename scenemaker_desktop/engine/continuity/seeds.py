@@ -24,6 +24,7 @@ from scenemaker_desktop.engine.cancel import CancelToken
 from scenemaker_desktop.engine.catalog import SeedStepSpec
 from scenemaker_desktop.engine.catalog.seed_steps import REFERENCE_IMAGE, SEED_IMAGE
 from scenemaker_desktop.engine.continuity.colour import (
+    MEASURE_SIDE,
     LabStats,
     asks_for_lighting_change,
     lab_stats,
@@ -85,13 +86,24 @@ class SeedPreparer:
         self.cancel, self.notice = cancel, notice
         self.folder = store.folder(session.id)
         self.reference = self.folder / session.input_image
+        self._reference_small: Image.Image | None = None
         self._reference_stats: LabStats | None = None
+
+    @property
+    def reference_small(self) -> Image.Image:
+        """The input image, decoded once a run at the size every measure works at."""
+        if self._reference_small is None:
+            with Image.open(self.reference) as image:
+                image.draft("RGB", (MEASURE_SIDE, MEASURE_SIDE))  # a JPEG decodes smaller
+                small = image.convert("RGB")
+            small.thumbnail((MEASURE_SIDE, MEASURE_SIDE), Image.Resampling.BILINEAR)
+            self._reference_small = small
+        return self._reference_small
 
     @property
     def reference_stats(self) -> LabStats:
         if self._reference_stats is None:
-            with Image.open(self.reference) as image:
-                self._reference_stats = lab_stats(image)
+            self._reference_stats = lab_stats(self.reference_small)
         return self._reference_stats
 
     def prepare(self, chain: Chain, raw: Path, on_step: Callable[[str], None]) -> Path:
@@ -99,8 +111,12 @@ class SeedPreparer:
         current = raw
         for step in self.session.request.seed_steps:
             current = self._run_step(chain, step, current, on_step)
-        with Image.open(current) as image:
-            picture = image.convert("RGB")
+        with Image.open(raw) as image:
+            raw_picture = image.convert("RGB")
+        picture = raw_picture
+        if current != raw:
+            with Image.open(current) as image:
+                picture = image.convert("RGB")
         sent = raw.with_name(raw.name.replace("_raw", ""))
         if self.session.request.quality_preservation:
             on_step("matching colour to the input")
@@ -110,18 +126,20 @@ class SeedPreparer:
             sent = raw
         else:
             picture.save(sent, format="PNG")  # lossless: the next clip starts from exactly this
-        self.measure_end(chain, raw, sent)
+        self.measure_end(chain, raw_picture, picture)
         return sent
 
-    def measure_end(self, chain: Chain, raw: Path, sent: Path | None) -> None:
-        """Drift of the raw (and sent) end frame, and the offline consistency score."""
-        with Image.open(raw) as image, Image.open(self.reference) as reference:
-            chain.continuity.drift_raw = round(lab_stats(image).delta_e(self.reference_stats), 2)
-            chain.continuity.consistency = offline_consistency(image, reference)
-            chain.continuity.consistency_source = "offline"
+    def measure_end(
+        self, chain: Chain, end_frame: Image.Image, sent: Image.Image | None = None
+    ) -> None:
+        """Drift of the end frame as generated (and of the seed sent on), and the offline
+        consistency score."""
+        measured = chain.continuity
+        measured.drift_raw = round(lab_stats(end_frame).delta_e(self.reference_stats), 2)
+        measured.consistency = offline_consistency(end_frame, self.reference_small)
+        measured.consistency_source = "offline"
         if sent is not None:
-            with Image.open(sent) as image:
-                chain.continuity.drift = round(lab_stats(image).delta_e(self.reference_stats), 2)
+            measured.drift = round(lab_stats(sent).delta_e(self.reference_stats), 2)
 
     def _lighting(self) -> bool:
         return asks_for_lighting_change(self.session.request.action)
