@@ -174,3 +174,11 @@ def test_the_old_request_flags_turn_the_steps_on_only_when_true():
     on = seed_request_to_request({**base, "enable_face_enhancement": True})
     assert not off.face_enhancement and on.face_enhancement
     assert estimate_cost(on).total_usd > estimate_cost(off).total_usd
+
+
+def test_what_finishing_costs_counts_the_face_steps_too(store):
+    from scenemaker_desktop.engine.sessions.charges import cost_breakdown
+
+    request = build_request("wan", "she turns", 3, {"face_enhancement": True, "face_swap": True})
+    session = create_session(store, SAMPLE_IMAGE, request)
+    assert cost_breakdown(session).to_finish_usd == estimate_cost(request).total_usd

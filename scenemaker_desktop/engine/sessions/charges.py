@@ -86,7 +86,9 @@ class CostBreakdown:
 
 def cost_breakdown(session: Session) -> CostBreakdown:
     estimate = estimate_cost(session.request)
-    unfinished = sum(1 for c in session.chains if c.status is not ChainStatus.COMPLETED)
+    unfinished = [c for c in session.chains if c.status is not ChainStatus.COMPLETED]
+    # Every unfinished chain but the last also makes a seed frame for the paid seed steps.
+    seeds = sum(1 for c in unfinished if c.index < len(session.chains) - 1)
     return CostBreakdown(
         chains=tuple(
             ChainCost(c.index, c.status, c.cost_usd, _tries(session, c.index))
@@ -94,7 +96,9 @@ def cost_breakdown(session: Session) -> CostBreakdown:
         ),
         spent_usd=round(session.cost_usd, 2),
         unconfirmed_usd=round(sum(c.usd for c in session.cost_log if not c.confirmed), 2),
-        to_finish_usd=round(unfinished * estimate.per_clip_usd, 2),
+        to_finish_usd=round(
+            len(unfinished) * estimate.per_clip_usd + seeds * estimate.per_seed_usd, 2
+        ),
         estimate_usd=estimate.total_usd,
     )
 
