@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from scenemaker_desktop.engine.backends.registry import generator_for, seed_steps_for
 from scenemaker_desktop.engine.cancel import CancelToken
@@ -36,6 +37,9 @@ from scenemaker_desktop.engine.sessions.model import Session
 from scenemaker_desktop.engine.sessions.regenerate import regenerate_from
 from scenemaker_desktop.engine.sessions.store import SessionListing, SessionStore
 from scenemaker_desktop.engine.settings import Settings
+from scenemaker_desktop.engine.story.drafts import preview_request, render_request
+from scenemaker_desktop.engine.story.plan import StoryPlan, check_plan
+from scenemaker_desktop.engine.story.planner import brief_for
 from scenemaker_desktop.engine.vision.base import ChainPrompt, ImageAnalysis, PromptContext
 from scenemaker_desktop.engine.vision.service import Vision, VisionResult
 
@@ -112,6 +116,7 @@ class Engine:
         key = self.secrets.get("openai")
         if not key:
             return Vision()
+        from scenemaker_desktop.engine.story.openai_planner import OpenAIPlanner
         from scenemaker_desktop.engine.vision.openai_client import make_client
         from scenemaker_desktop.engine.vision.openai_vision import (
             OpenAIAnalyzer,
@@ -119,7 +124,11 @@ class Engine:
         )
 
         client, model = make_client(key), self.settings.openai_model
-        return Vision(OpenAIAnalyzer(client, model), OpenAIPromptWriter(client, model))
+        return Vision(
+            OpenAIAnalyzer(client, model),
+            OpenAIPromptWriter(client, model),
+            OpenAIPlanner(client, model),
+        )
 
     def analyze(self, image: Path, action: str = "") -> VisionResult[ImageAnalysis]:
         """The five analysis fields of ``image`` (checked first, like any input image)."""
@@ -151,6 +160,66 @@ class Engine:
             writer, notices = written.source, _noted(notices, written.notice)
         return PromptPlan(analysis, tuple(prompts), writer, tuple(notices))
 
+    def plan_story(
+        self,
+        request: GenerationRequest,
+        image: Path | None = None,
+        analysis: Mapping[str, str] | None = None,
+        wishes: StoryPlan | None = None,
+    ) -> VisionResult[StoryPlan]:
+        """The storyboard for ``request``: a scene vision and a beat per chain, nothing generated.
+
+        ``analysis`` (the fields the artist sees) is used as given; without it ``image`` is
+        analyzed first. ``wishes`` keeps the artist's decisions: its scene vision (empty: write
+        one), its locked beats word for word, and ``auto_chains`` (the planner picks the count).
+        OpenAI calls: one for the plan, plus one for the analysis when it is not given.
+        """
+        vision = self.vision()
+        notices: list[str] = []
+        found: Mapping[str, str] = analysis or {}
+        if image is not None:
+            inspect_image(Path(image))
+            if analysis is None:
+                analyzed = vision.analyze(Path(image), request.action)
+                found, notices = analyzed.value.to_dict(), _noted(notices, analyzed.notice)
+        merged = ImageAnalysis.from_dict(
+            {**found, **request.analysis, "action_direction": request.action}
+        )
+        planned = vision.plan(brief_for(request, merged, wishes, image))
+        check_plan(planned.value)
+        notice = "; ".join(_noted(notices, planned.notice))
+        return VisionResult(planned.value, planned.source, notice)
+
+    def preview_request(self, request: GenerationRequest) -> GenerationRequest:
+        """The free animatic of ``request``: Local Preview, clips timed like the model's,
+        each beat burned in as a caption."""
+        return preview_request(request)
+
+    def render_draft(
+        self, draft_id: str, model: str, overrides: Mapping[str, Any] | None = None
+    ) -> Session:
+        """A queued session rendering draft ``draft_id``'s plan on cloud ``model``, linked to it.
+
+        The draft's analysis comes along, so the render spends no call on analyzing again."""
+        draft = self._store.load(draft_id)
+        request = render_request(draft, model, overrides)
+        image = self._store.folder(draft.id) / draft.input_image
+        session = self.create_session(image, request, draft.plan, draft_of=draft.id)
+        with self._store.lock(session.id):
+            session = self._store.load(session.id)
+            session.source_name = draft.source_name
+            session.analysis, session.analysis_source = dict(draft.analysis), draft.analysis_source
+            self._store.save(session)
+        return session
+
+    def renders_of(self, draft_id: str) -> list[str]:
+        """The sessions made from draft ``draft_id`` (newest last)."""
+        return [
+            listing.id
+            for listing in self._store.list()
+            if listing.session is not None and listing.session.draft_of == draft_id
+        ]
+
     def write_prompt(self, context: PromptContext) -> VisionResult[ChainPrompt]:
         """One chain's prompt for ``context`` (no seed frame is looked at without one)."""
         return self.vision().write(context)
@@ -165,10 +234,21 @@ class Engine:
         folder is made for a request that could not run."""
         self._services(request).generator.close()
 
-    def create_session(self, image: Path, request: GenerationRequest) -> Session:
-        """Check the image and the model's backend, then make a queued session."""
+    def create_session(
+        self,
+        image: Path,
+        request: GenerationRequest,
+        plan: StoryPlan | None = None,
+        draft_of: str | None = None,
+    ) -> Session:
+        """Check the image, the plan and the model's backend, then make a queued session.
+
+        A written ``plan`` must have a beat per chain; a plan without beats carries only the
+        artist's wishes (scene vision, ``auto_chains``) for the run to plan with."""
+        if plan is not None and plan.planned:
+            check_plan(plan, request.chains)
         self.ensure_runnable(request)
-        return create_session(self._store, Path(image), request)
+        return create_session(self._store, Path(image), request, plan, draft_of)
 
     def run_session(
         self,
@@ -179,11 +259,15 @@ class Engine:
         """Run (or resume) a session here, to a recorded end state."""
         return ChainRunner(self._store, self._services, on_event, cancel).run(session_id)
 
-    def create_in_worker(self, image: Path, request: GenerationRequest) -> str:
+    def create_in_worker(
+        self, image: Path, request: GenerationRequest, plan: StoryPlan | None = None
+    ) -> str:
         """``create_session`` in a child process (image intake holds the GIL for long)."""
         from scenemaker_desktop.engine.worker_process import create_in_worker
 
-        return create_in_worker(Path(image), request, self.sessions_dir)
+        if plan is not None and plan.planned:
+            check_plan(plan, request.chains)  # refused here, before a process starts
+        return create_in_worker(Path(image), request, self.sessions_dir, plan)
 
     def run_in_worker(
         self,

@@ -75,6 +75,7 @@ def _parser() -> argparse.ArgumentParser:
     create = commands.add_parser("create", help="make a queued session; say its id")
     create.add_argument("image", type=Path)
     create.add_argument("--request", required=True, help="GenerationRequest.to_dict() as JSON")
+    create.add_argument("--plan", help="the session's StoryPlan as JSON")
     return parser
 
 
@@ -99,9 +100,12 @@ def _engine(sessions: Path | None):
 
 def _create(args: argparse.Namespace, say: _Output) -> int:
     from scenemaker_desktop.engine.catalog import GenerationRequest
+    from scenemaker_desktop.engine.story.plan import StoryPlan
+    from scenemaker_desktop.engine.typed_json import from_plain
 
     request = GenerationRequest.from_dict(json.loads(args.request))
-    session = _engine(args.sessions).create_session(args.image, request)
+    plan = from_plain(StoryPlan, json.loads(args.plan)) if args.plan else None
+    session = _engine(args.sessions).create_session(args.image, request, plan)
     say(SessionCreated(session.id))
     return EXIT_OK
 

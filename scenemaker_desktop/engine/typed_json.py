@@ -63,7 +63,8 @@ def typed(kind: Any, value: Any, where: str) -> Any:
     if origin in (list, tuple):
         (inner, *_) = get_args(kind) or (Any,)
         items = _checked(list, value, where)
-        return [typed(inner, item, f"{where}[{i}]") for i, item in enumerate(items)]
+        checked = [typed(inner, item, f"{where}[{i}]") for i, item in enumerate(items)]
+        return tuple(checked) if origin is tuple else checked
     if origin is dict:
         _, inner = get_args(kind) or (str, Any)
         mapping = _checked(dict, value, where)

@@ -24,6 +24,8 @@ from scenemaker_desktop.engine.cancel import CancelToken
 from scenemaker_desktop.engine.catalog import GenerationRequest
 from scenemaker_desktop.engine.errors import SceneMakerError
 from scenemaker_desktop.engine.events import RunnerEvent, SessionFinishedEvent
+from scenemaker_desktop.engine.story.plan import StoryPlan
+from scenemaker_desktop.engine.typed_json import to_plain
 from scenemaker_desktop.engine.worker_protocol import (
     ProtocolError,
     SessionCreated,
@@ -97,10 +99,14 @@ def run_in_worker(
     return finished
 
 
-def create_in_worker(image: Path, request: GenerationRequest, sessions: Path) -> str:
+def create_in_worker(
+    image: Path, request: GenerationRequest, sessions: Path, plan: StoryPlan | None = None
+) -> str:
     """Make a queued session in a child (intake is GIL-heavy); return its id."""
     request_json = json.dumps(request.to_dict())
     command = worker_command(sessions, "create", str(image), "--request", request_json)
+    if plan is not None:
+        command += ["--plan", json.dumps(to_plain(plan))]
     out = subprocess.run(
         command, capture_output=True, text=True, encoding="utf-8", timeout=INTAKE_TIMEOUT_S,
         **own_process_group(),

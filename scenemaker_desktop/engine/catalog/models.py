@@ -95,6 +95,12 @@ LOCAL = ModelSpec(
             "auto",
             "auto chooses the move from the action text.",
         ),
+        flag(
+            "captions",
+            "Beat captions",
+            False,
+            "Burn each chain's planned beat into its clip as a caption (the animatic).",
+        ),
     ),
     presets={"Maximum Quality": {"resolution": "1080p"}, "Speed": {"resolution": "480p"}},
 )

@@ -17,6 +17,7 @@ from typing import Any
 
 from scenemaker_desktop.engine.catalog import GenerationRequest
 from scenemaker_desktop.engine.errors import SessionNotFoundError
+from scenemaker_desktop.engine.story.plan import StoryPlan
 from scenemaker_desktop.engine.typed_json import ShapeError, from_plain, to_plain
 
 CLIP = "clip"
@@ -186,6 +187,11 @@ class Session:
     app_version: str = ""
     format_version: int = FORMAT_VERSION
     cost_log: list[Charge] = field(default_factory=list)
+    plan: StoryPlan | None = None
+    """The storyboard: a beat per chain (written before the first chain when not given)."""
+    draft_of: str | None = None
+    """The free preview (animatic) whose plan this session renders, when it does. The
+    link is kept here only; the draft's renders are found by looking for it."""
 
     @property
     def model(self) -> str:
@@ -217,6 +223,8 @@ class Session:
                 raise ShapeError(f"chains[{position}] says it is chain {chain.index}")
         for path in (self.input_image, self.final_video, self.thumbnail):
             _check_inside(path)
+        if self.draft_of is not None:
+            check_session_id(self.draft_of)
         for chain in self.chains:
             for path in chain.paths():
                 _check_inside(path)

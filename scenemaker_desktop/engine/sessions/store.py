@@ -36,6 +36,7 @@ from scenemaker_desktop.engine.sessions.model import (
     new_session_id,
     now_iso,
 )
+from scenemaker_desktop.engine.story.plan import StoryPlan
 
 SESSION_FILE = "session.json"
 INPUT_IMAGE = "input.png"
@@ -112,7 +113,13 @@ class SessionStore:
     def folder(self, session_id: str) -> Path:
         return self.root / check_session_id(session_id)
 
-    def create(self, request: GenerationRequest, source_name: str = "") -> Session:
+    def create(
+        self,
+        request: GenerationRequest,
+        source_name: str = "",
+        plan: StoryPlan | None = None,
+        draft_of: str | None = None,
+    ) -> Session:
         """Make a new session folder holding a queued session.json (image added by caller)."""
         self.ensure_writable()
         session_id = new_session_id()
@@ -126,6 +133,8 @@ class SessionStore:
             chains=[Chain(index=i) for i in range(request.chains)],
             source_name=source_name,
             app_version=__version__,
+            plan=plan,
+            draft_of=draft_of,
         )
         try:
             self.save(session)

@@ -61,6 +61,8 @@ class PromptContext:
     """The session's input image, for writers that compare the seed frame against it."""
     character_lock: bool = True
     """Append the CHARACTER LOCK block (the same words in every chain)."""
+    beat: str = ""
+    """What the plan says happens in this chain; the writer refines it, never replaces it."""
 
 
 class Analyzer(Protocol):

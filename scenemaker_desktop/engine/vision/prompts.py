@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import enum
 import re
+from dataclasses import dataclass
 
 from scenemaker_desktop.engine.vision.base import ChainPrompt, ImageAnalysis, PromptContext
 from scenemaker_desktop.engine.vision.offline import describe_frame
@@ -149,36 +150,52 @@ def trim_words(text: str, limit: int) -> str:
     return cut.rstrip(" ,;:.—-") + "…"
 
 
+@dataclass(frozen=True)
+class ArcStep:
+    """The template's words for one chain: its beat, its camera, how far into its phase."""
+
+    beat: str
+    camera: str
+    progress: str
+
+
+def arc_step(chain_index: int, num_chains: int, action: str) -> ArcStep:
+    """The story-arc wording of chain ``chain_index`` for ``action`` (the offline beat)."""
+    phases = arc_phases(num_chains)
+    if not 0 <= chain_index < len(phases):
+        raise ValueError(f"chain_index {chain_index} is outside 0..{num_chains - 1}")
+    phase = phases[chain_index]
+    occurrence = chain_index - phases.index(phase)
+    count = phases.count(phase)
+    variant = _variant(phase, occurrence, count)
+    beat = _BEATS[phase][variant].format(action=clean_action(action) or _FALLBACK_ACTION)
+    return ArcStep(beat, _CAMERA[phase][variant], _progress(occurrence, count))
+
+
 class TemplatePromptWriter:
-    """PromptWriter that needs no network: story-arc templates plus the offline describer."""
+    """PromptWriter that needs no network: story-arc templates plus the offline describer.
+
+    With a planned beat the beat says what happens; the arc still gives the camera."""
 
     name = "template"
 
     def write(self, context: PromptContext) -> ChainPrompt:
-        phases = arc_phases(context.num_chains)
-        if not 0 <= context.chain_index < len(phases):
-            raise ValueError(
-                f"chain_index {context.chain_index} is outside 0..{context.num_chains - 1}"
-            )
-        phase = phases[context.chain_index]
-        occurrence = context.chain_index - phases.index(phase)
-        variant = _variant(phase, occurrence, phases.count(phase))
-        action = _clean_action(context.action) or _clean_action(context.analysis.action_direction)
+        action = clean_action(context.action) or clean_action(context.analysis.action_direction)
+        step = arc_step(context.chain_index, context.num_chains, action)
         seed_description = context.frame_description
         if not seed_description and context.chain_index > 0 and context.seed_frame is not None:
             seed_description = describe_frame(context.seed_frame)
-        beat = _BEATS[phase][variant].format(action=action or _FALLBACK_ACTION)
         rest = " ".join(
             part
             for part in (
                 f"Continuing from: {seed_description}." if seed_description else "",
-                _CAMERA[phase][variant],
+                step.camera,
                 _lighting(context.analysis),
-                _progress(occurrence, phases.count(phase)),
+                "" if context.beat else step.progress,
             )
             if part
         )
-        prompt = fit_prompt(beat, rest, context_lock(context))
+        prompt = fit_prompt(context.beat or step.beat, rest, context_lock(context))
         return ChainPrompt(prompt=prompt, seed_description=seed_description)
 
 
@@ -210,7 +227,7 @@ def _lighting(analysis: ImageAnalysis) -> str:
     return f"{light}; cinematic motion, no cuts."
 
 
-def _clean_action(text: str) -> str:
+def clean_action(text: str) -> str:
     return " ".join(text.split()).rstrip(" .!;,")
 
 

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Generic, TypeVar
 
+from scenemaker_desktop.engine.story.plan import StoryPlan
+from scenemaker_desktop.engine.story.planner import OfflinePlanner, PlanBrief, Planner
 from scenemaker_desktop.engine.vision.base import (
     Analyzer,
     ChainPrompt,
@@ -26,7 +28,7 @@ from scenemaker_desktop.engine.vision.prompts import TemplatePromptWriter
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-W = TypeVar("W", Analyzer, PromptWriter)
+W = TypeVar("W", Analyzer, PromptWriter, Planner)
 
 
 @dataclass(frozen=True)
@@ -41,16 +43,20 @@ class VisionResult(Generic[T]):
 
 
 class Vision:
-    """Analyzes images and writes chain prompts, falling back to offline work.
+    """Analyzes images, plans stories and writes chain prompts, falling back to offline work.
 
     With no cloud analyzer or writer given it works offline only.
     """
 
     def __init__(
-        self, analyzer: Analyzer | None = None, writer: PromptWriter | None = None
+        self,
+        analyzer: Analyzer | None = None,
+        writer: PromptWriter | None = None,
+        planner: Planner | None = None,
     ) -> None:
-        self._analyzer, self._writer = analyzer, writer
+        self._analyzer, self._writer, self._planner = analyzer, writer, planner
         self._offline, self._template = OfflineAnalyzer(), TemplatePromptWriter()
+        self._offline_planner = OfflinePlanner()
 
     def analyze(self, image: Path, action: str = "") -> VisionResult[ImageAnalysis]:
         return _with_fallback(
@@ -67,6 +73,18 @@ class Vision:
             lambda writer: writer.write(context),
             f"chain {context.chain_index + 1} uses the template prompt",
         )
+
+    def plan(self, brief: PlanBrief) -> VisionResult[StoryPlan]:
+        return _with_fallback(
+            self._planner,
+            self._offline_planner,
+            lambda planner: planner.plan(brief),
+            "the offline planner wrote the plan instead",
+        )
+
+    def write_offline(self, context: PromptContext) -> ChainPrompt:
+        """The template's prompt: no call, for a chain whose beat the planner already wrote."""
+        return self._template.write(context)
 
 
 def _with_fallback(
