@@ -22,7 +22,7 @@ the prompt limit whole, so "word for word" holds for every beat that validates."
 MAX_VISION_CHARS = 1200
 MIN_CHAINS, MAX_CHAINS = int(CHAINS_PARAM.minimum or 1), int(CHAINS_PARAM.maximum or 10)
 
-_PLAN_FIELDS = frozenset(
+PLAN_FIELDS = frozenset(
     {"scene_vision", "chains", "beats", "lock_block", "chains_reason", "writer", "version"}
 )
 _BEAT_FIELDS = frozenset({"index", "text", "locked"})
@@ -102,11 +102,15 @@ class StoryPlan:
         }
 
     @classmethod
-    def from_json(cls, data: Any, source: str = "the plan") -> StoryPlan:
-        """Read a plan strictly: ValidationError says, in one line, what is allowed."""
+    def from_json(
+        cls, data: Any, source: str = "the plan", extra: tuple[str, ...] = ()
+    ) -> StoryPlan:
+        """Read a plan strictly: ValidationError says, in one line, what is allowed.
+
+        ``extra`` names fields the caller reads itself (they are only named as allowed)."""
         if not isinstance(data, Mapping):
             raise ValidationError(f"{source} must be one JSON object")
-        _refuse_unknown(data, _PLAN_FIELDS, source)
+        _refuse_unknown(data, PLAN_FIELDS | frozenset(extra), source)
         beats_data = data.get("beats")
         if not isinstance(beats_data, list) or not beats_data:
             raise ValidationError(
