@@ -21,11 +21,12 @@ from scenemaker_desktop.engine.catalog import (
     parse_set_options,
     validate_setup,
 )
+from scenemaker_desktop.engine.catalog.seed_request import SeedTranslation, check_scene_vision
 from scenemaker_desktop.engine.catalog.session_params import CHAINS_PARAM
 from scenemaker_desktop.engine.errors import ValidationError
 from scenemaker_desktop.engine.facade import Engine
 from scenemaker_desktop.engine.story.length import chains_for_duration
-from scenemaker_desktop.engine.story.plan import MAX_VISION_CHARS, StoryPlan, check_plan
+from scenemaker_desktop.engine.story.plan import StoryPlan, check_plan
 from scenemaker_desktop.engine.story.plan_file import PlanFile, plan_file_json, read_plan_file
 
 AUTO = "auto"
@@ -73,10 +74,11 @@ class StoryInputs:
 
 
 def story_inputs(
-    engine: Engine, args: argparse.Namespace, base: GenerationRequest | None = None
+    engine: Engine, args: argparse.Namespace, sent: SeedTranslation | None = None
 ) -> StoryInputs:
-    """The request and plan the flags ask for; ``base`` is a ``--request`` file's request."""
+    """The request and plan the flags ask for; ``sent`` is a ``--request`` file, translated."""
     given = _plan_file(args)
+    base = sent.request if sent else None
     model = args.model or (given.model if given else "") or (base.model if base else "")
     model = model or engine.default_model()
     overrides: dict[str, Any] = parse_set_options(getattr(args, "set", []))
@@ -88,11 +90,14 @@ def story_inputs(
     chains, reason = _chain_count(args, model, overrides, given)
     if chains is not None:  # what the flags or the plan say wins over a --request file
         overrides[CHAINS_PARAM.key] = chains
-    auto = args.chains == AUTO
+    auto = args.chains == AUTO or (sent is not None and sent.auto_chains and chains is None)
     request = build_request(model, action, None, overrides, analysis)
-    wishes = given.plan if given else StoryPlan(auto_chains=auto, chains_reason=reason)
+    vision = sent.scene_vision if sent else ""
+    wishes = given.plan if given else StoryPlan(vision, auto_chains=auto, chains_reason=reason)
     if args.scene_vision is not None:
-        wishes = replace(wishes, scene_vision=_vision(args.scene_vision))
+        wishes = replace(
+            wishes, scene_vision=check_scene_vision(args.scene_vision, "--scene-vision")
+        )
     if wishes.planned:
         check_plan(wishes, request.chains)
     return StoryInputs(request, wishes)
@@ -126,16 +131,6 @@ def _chain_count(
 def _plan_file(args: argparse.Namespace) -> PlanFile | None:
     path = getattr(args, "plan", None)
     return read_plan_file(Path(path)) if path else None
-
-
-def _vision(text: str) -> str:
-    cleaned = " ".join(text.split())
-    if len(cleaned) > MAX_VISION_CHARS:
-        raise ValidationError(
-            f"--scene-vision is too long ({len(cleaned):,} characters; "
-            f"at most {MAX_VISION_CHARS:,})"
-        )
-    return cleaned
 
 
 def plan_command(engine: Engine, args: argparse.Namespace, image: Path) -> int:

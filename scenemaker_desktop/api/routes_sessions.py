@@ -28,6 +28,7 @@ from scenemaker_desktop.api.uploads import uploaded_image
 from scenemaker_desktop.engine.catalog.seed_request import SeedTranslation, translate_seed_request
 from scenemaker_desktop.engine.events import RunnerEvent, SessionFinishedEvent
 from scenemaker_desktop.engine.sessions.model import ChainStatus, Session, SessionStatus
+from scenemaker_desktop.engine.story.plan import wishes_of
 from scenemaker_desktop.engine.worker_protocol import encode
 
 router = APIRouter()
@@ -77,7 +78,7 @@ def generate_video(
     translation = parse_request(request_data)
     ctx.engine.ensure_runnable(translation.request)
     with uploaded_image(file) as image:
-        session_id = ctx.engine.create_in_worker(image, translation.request)
+        session_id = ctx.engine.create_in_worker(image, translation.request, wishes_of(translation))
     if translation.unused:
         ctx.engine.add_notices(session_id, translation.unused)
     ctx.jobs.submit(session_id)

@@ -74,6 +74,15 @@ class ChainContinuity(BaseModel):
     flags: list[str] = Field(description="Why the chain is flagged; empty when it is fine.")
 
 
+class PlannedBeat(BaseModel):
+    """One chain's beat in the session's plan (our extension)."""
+
+    index: int = Field(description="The chain, 1-based as the artist counts.")
+    text: str = Field(description="What happens in that chain.")
+    locked: bool = Field(description="Sent to the model word for word (not refined per chain).")
+    prompt: str = Field(description="The prompt actually sent for that chain, once written.")
+
+
 class GenerationStatus(BaseModel):
     session_id: str = Field(description="The session.")
     status: str = Field(description="initializing, running, completed, error or cancelled.")
@@ -94,6 +103,9 @@ class GenerationStatus(BaseModel):
     continuity: list[ChainContinuity] = Field(
         description="Colour drift, seam and consistency per chain, as measured so far."
     )
+    scene_vision: str = Field(description="The story the chains follow (empty until planned).")
+    beats: list[PlannedBeat] = Field(description="The plan: one beat per chain, once planned.")
+    draft_of: str | None = Field(description="The free preview whose plan this session renders.")
 
 
 class SessionSummary(BaseModel):

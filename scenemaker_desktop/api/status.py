@@ -7,7 +7,12 @@ running worker last reported (or the place in the queue) fills in the rest.
 from __future__ import annotations
 
 from scenemaker_desktop.api.jobs import LiveState
-from scenemaker_desktop.api.schemas import ChainContinuity, GenerationStatus, SessionSummary
+from scenemaker_desktop.api.schemas import (
+    ChainContinuity,
+    GenerationStatus,
+    PlannedBeat,
+    SessionSummary,
+)
 from scenemaker_desktop.engine.continuity.report import verdict_of
 from scenemaker_desktop.engine.facade import Engine
 from scenemaker_desktop.engine.sessions.model import Chain, ChainStatus, Session, SessionStatus
@@ -88,7 +93,26 @@ def generation_status(engine: Engine, session: Session, live: LiveState | None) 
         notices=list(session.notices),
         model=session.model,
         continuity=[_continuity(chain) for chain in session.chains],
+        scene_vision=session.plan.scene_vision if session.plan else "",
+        beats=_beats(session),
+        draft_of=session.draft_of,
     )
+
+
+def _beats(session: Session) -> list[PlannedBeat]:
+    if session.plan is None:
+        return []
+    return [
+        PlannedBeat(
+            index=beat.index,
+            text=beat.text,
+            locked=beat.locked,
+            prompt=session.chains[beat.index - 1].prompt
+            if beat.index <= len(session.chains)
+            else "",
+        )
+        for beat in session.plan.beats
+    ]
 
 
 def _continuity(chain: Chain) -> ChainContinuity:

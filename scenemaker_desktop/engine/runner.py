@@ -371,7 +371,6 @@ class _SessionRun:
         return path.relative_to(self.folder).as_posix()
 
 
-
 def progress_on_disk(session: Session) -> float:
     """How far a session got (0..1) by what session.json says, on the runner's own scale."""
     if session.status is SessionStatus.COMPLETED:

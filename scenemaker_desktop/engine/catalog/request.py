@@ -21,7 +21,6 @@ MAX_ACTION_CHARS = 1000
 MAX_ANALYSIS_CHARS = 1000
 
 
-
 @dataclass(frozen=True)
 class ModelSetup:
     """A model with validated parameters and the shape of the session: everything a

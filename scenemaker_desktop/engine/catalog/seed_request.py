@@ -22,7 +22,7 @@ from scenemaker_desktop.engine.catalog.request import (
     build_request,
     get_model,
 )
-from scenemaker_desktop.engine.catalog.session_params import SESSION_PARAMS
+from scenemaker_desktop.engine.catalog.session_params import CHAINS_PARAM, SESSION_PARAMS
 from scenemaker_desktop.engine.catalog.spec import ModelSpec
 from scenemaker_desktop.engine.errors import ValidationError
 from scenemaker_desktop.engine.vision.base import ANALYSIS_FIELDS
@@ -30,7 +30,6 @@ from scenemaker_desktop.engine.vision.base import ANALYSIS_FIELDS
 MODEL_FIELD = "model_type"
 ACTION_FIELD = "action_direction"
 SEED_ONLY_FIELDS: dict[str, str] = {
-    "scene_vision": "the story is planned from the action and the analysis",
     "kling_aspect_ratio": "Kling 2.1 PRO takes the image's own shape",
 }
 """Fields the old app had that do not change a render here, and why. Accepted so old
@@ -49,11 +48,20 @@ class SeedField:
     maximum: float | None = None
 
 
+VISION_FIELD = "scene_vision"
+AUTO_CHAINS_FIELD = "auto_chains"
+"""Our extension: the planner chooses the chain count (``num_chains`` left out)."""
+MAX_VISION_CHARS = 1200
+
+
 @dataclass(frozen=True)
 class SeedTranslation:
     request: GenerationRequest
     unused: tuple[str, ...]
     """One line for each field the request sent that this model does not use, and why."""
+    scene_vision: str = ""
+    """The artist's story for the planner; empty: the planner writes one."""
+    auto_chains: bool = False
 
 
 @dataclass(frozen=True)
@@ -79,7 +87,8 @@ def _params_by_field() -> dict[str, list[tuple[ModelSpec | None, Param]]]:
 
 def known_fields() -> frozenset[str]:
     """Every field of the old VideoGenerationRequest that we accept."""
-    return frozenset(_params_by_field()) | {MODEL_FIELD, *ANALYSIS_FIELDS, *SEED_ONLY_FIELDS}
+    ours = {MODEL_FIELD, VISION_FIELD, AUTO_CHAINS_FIELD, *ANALYSIS_FIELDS, *SEED_ONLY_FIELDS}
+    return frozenset(_params_by_field()) | ours
 
 
 def seed_fields() -> tuple[SeedField, ...]:
@@ -115,6 +124,12 @@ def seed_fields() -> tuple[SeedField, ...]:
                 maximum=param.maximum if owners[0][0] is None else None,
             )
         )
+    fields += [
+        SeedField(VISION_FIELD, ParamKind.TEXT, "The whole story in a few sentences, for the "
+                  "planner to follow; left out, it writes one from the action and the image."),
+        SeedField(AUTO_CHAINS_FIELD, ParamKind.BOOL, "Let the planner choose 1-10 chains from "
+                  "how much the action asks to happen (leave num_chains out)."),
+    ]  # fmt: skip
     for name, reason in SEED_ONLY_FIELDS.items():
         kind = ParamKind.BOOL if name.startswith("enable_") else ParamKind.TEXT
         fields.append(SeedField(name, kind, f"Accepted, not used: {reason}."))
@@ -135,7 +150,7 @@ def old_app_config() -> OldAppConfig:
     )
 
 
-def load_seed_request(path: Path) -> GenerationRequest:
+def load_seed_request(path: Path) -> SeedTranslation:
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -146,7 +161,7 @@ def load_seed_request(path: Path) -> GenerationRequest:
         raise ValidationError(f"request file {Path(path).name} is nested too deeply") from None
     if not isinstance(data, dict):
         raise ValidationError(f"request file {Path(path).name} must hold one JSON object")
-    return seed_request_to_request(data)
+    return translate_seed_request(data)
 
 
 def seed_request_to_request(
@@ -175,8 +190,34 @@ def translate_seed_request(
             values[param.key] = data[field_name]
     values.update(overrides or {})
     analysis = {k: data[k] for k in ANALYSIS_FIELDS if k != ACTION_FIELD and data.get(k)}
+    auto = _story_flag(data)
+    chains_field = CHAINS_PARAM.legacy_field
+    if auto and chains_field is not None and data.get(chains_field) is not None:
+        raise ValidationError(
+            f"{AUTO_CHAINS_FIELD} lets the planner choose the chain count; leave {chains_field} out"
+        )
     request = build_request(spec.id, data.get(ACTION_FIELD), overrides=values, analysis=analysis)
-    return SeedTranslation(request, _unused(data, spec))
+    vision = check_scene_vision(data.get(VISION_FIELD) or "", VISION_FIELD)
+    return SeedTranslation(request, _unused(data, spec), vision, auto)
+
+
+def check_scene_vision(vision: Any, name: str) -> str:
+    """The artist's scene vision with spaces collapsed, or ValidationError naming ``name``."""
+    if not isinstance(vision, str):
+        raise ValidationError(f"{name} must be text")
+    cleaned = " ".join(vision.split())
+    if len(cleaned) > MAX_VISION_CHARS:
+        raise ValidationError(
+            f"{name} is too long ({len(cleaned):,} characters; at most {MAX_VISION_CHARS:,})"
+        )
+    return cleaned
+
+
+def _story_flag(data: Mapping[str, Any]) -> bool:
+    auto = data.get(AUTO_CHAINS_FIELD, False)
+    if not isinstance(auto, bool):
+        raise ValidationError(f"{AUTO_CHAINS_FIELD} must be true or false")
+    return auto
 
 
 def _unused(data: Mapping[str, Any], spec: ModelSpec) -> tuple[str, ...]:

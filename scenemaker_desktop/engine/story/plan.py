@@ -13,13 +13,13 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
+from scenemaker_desktop.engine.catalog.seed_request import MAX_VISION_CHARS, SeedTranslation
 from scenemaker_desktop.engine.catalog.session_params import CHAINS_PARAM
 from scenemaker_desktop.engine.errors import ValidationError
 
 MAX_BEAT_CHARS = 350
 """One or two sentences. With the longest CHARACTER LOCK block a locked beat still fits
 the prompt limit whole, so "word for word" holds for every beat that validates."""
-MAX_VISION_CHARS = 1200
 MIN_CHAINS, MAX_CHAINS = int(CHAINS_PARAM.minimum or 1), int(CHAINS_PARAM.maximum or 10)
 
 PLAN_FIELDS = frozenset(
@@ -133,6 +133,13 @@ class StoryPlan:
         )
         check_plan(plan)
         return plan
+
+
+def wishes_of(sent: SeedTranslation) -> StoryPlan | None:
+    """What an old-style request asks of the planner: its scene vision, an automatic count."""
+    if not sent.scene_vision and not sent.auto_chains:
+        return None
+    return StoryPlan(scene_vision=sent.scene_vision, auto_chains=sent.auto_chains)
 
 
 def check_plan(plan: StoryPlan, chains: int | None = None) -> StoryPlan:
