@@ -15,6 +15,7 @@ from collections.abc import Sequence
 
 from scenemaker_desktop import __version__
 from scenemaker_desktop.cli_output import EXIT_CANCELLED, EXIT_FAILED, EXIT_OK, print_json
+from scenemaker_desktop.cli_story import add_story_options
 from scenemaker_desktop.engine.errors import ImageTooLargeError, SceneMakerError
 from scenemaker_desktop.frozen import WORKER_COMMAND, prepare_frozen_environment
 
@@ -32,20 +33,19 @@ def build_parser() -> argparse.ArgumentParser:
     gui.add_argument("image", nargs="?", help="an image to load on start")
 
     gen = commands.add_parser("generate", help="run one session to the end")
-    gen.add_argument("image")
-    gen.add_argument("--action", help="what happens, e.g. 'she turns and walks into the fog'")
-    gen.add_argument("--model", help="local, wan, pixverse, luma or kling")
-    gen.add_argument("--chains", type=int, help="how many clips to chain (1-10)")
-    gen.add_argument(
-        "--set",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="a model parameter (see `scenemaker models`)",
-    )
+    gen.add_argument("image", nargs="?", help="the still image (not with --from)")
+    _add_session_options(gen)
     gen.add_argument("--request", metavar="FILE.json", help="a VideoGenerationRequest JSON file")
+    add_story_options(gen, with_plan=True)
     _add_downscale(gen)
     _add_json(gen)
+
+    plan = commands.add_parser("plan", help="plan the story (a beat per chain) without generating")
+    plan.add_argument("image")
+    _add_session_options(plan)
+    add_story_options(plan, with_plan=False)
+    _add_downscale(plan)
+    _add_json(plan)
 
     resume = commands.add_parser("resume", help="continue an interrupted or failed session")
     resume.add_argument("session_id")
@@ -84,6 +84,18 @@ def build_parser() -> argparse.ArgumentParser:
     _add_json(health)
     _add_serve(commands)
     return parser
+
+
+def _add_session_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--action", help="what happens, e.g. 'she turns and walks into the fog'")
+    parser.add_argument("--model", help="local, wan, pixverse, luma or kling")
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a model parameter (see `scenemaker models`)",
+    )
 
 
 def _add_serve(commands: argparse._SubParsersAction) -> None:

@@ -8,7 +8,6 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
 from scenemaker_desktop.cli_output import EXIT_CANCELLED, EXIT_FAILED, EXIT_OK, print_json
 from scenemaker_desktop.cli_progress import ProgressPrinter, cancel_on_signals
@@ -19,6 +18,7 @@ from scenemaker_desktop.cli_report import (
     print_sessions,
     session_result,
 )
+from scenemaker_desktop.cli_story import check_render_flags, plan_command, story_inputs
 from scenemaker_desktop.engine.cancel import CancelToken
 from scenemaker_desktop.engine.catalog import (
     GenerationRequest,
@@ -26,6 +26,7 @@ from scenemaker_desktop.engine.catalog import (
     load_seed_request,
     parse_set_options,
 )
+from scenemaker_desktop.engine.catalog.session_params import CHAINS_PARAM
 from scenemaker_desktop.engine.errors import ImageTooLargeError, ValidationError
 from scenemaker_desktop.engine.facade import Engine
 from scenemaker_desktop.engine.images import ImageInfo, downscale_image, inspect_image
@@ -37,16 +38,31 @@ MAX_PORT = 65535
 
 def cmd_generate(args: argparse.Namespace) -> int:
     engine = Engine.from_environment()
+    if args.from_session:
+        check_render_flags(args)
+        overrides = parse_set_options(args.set)
+        if isinstance(args.chains, int):
+            overrides[CHAINS_PARAM.key] = args.chains
+        session = engine.render_draft(args.from_session, args.model, overrides)
+        _say_started(session.id, session.request, engine)
+        return _run(engine, session.id, args.json)
+    if not args.image:
+        raise ValidationError("generate needs an IMAGE (or --from SESSION_ID to render a draft)")
     with _usable_image(Path(args.image), args.downscale) as image:
-        request = _request_from_args(engine, args)
-        estimate = engine.estimate_cost(request)
-        session = engine.create_session(image, request)
+        base = load_seed_request(Path(args.request)) if args.request else None
+        inputs = story_inputs(engine, args, base)
+        session = engine.create_session(image, inputs.request, inputs.wishes)
+    _say_started(session.id, inputs.request, engine)
+    return _run(engine, session.id, args.json)
+
+
+def _say_started(session_id: str, request: GenerationRequest, engine: Engine) -> None:
+    estimate = engine.estimate_cost(request)
     print(
-        f"session {session.id}: {request.chains} × {request.spec.display_name}"
+        f"session {session_id}: {request.chains} × {request.spec.display_name}"
         f" (estimated ${estimate.total_usd:.2f})",
         file=sys.stderr,
     )
-    return _run(engine, session.id, args.json)
 
 
 @contextmanager
@@ -86,23 +102,6 @@ def _say_downscaled(image: Path, megapixels: float, copy: ImageInfo) -> None:
     )
 
 
-def _request_from_args(engine: Engine, args: argparse.Namespace) -> GenerationRequest:
-    overrides: dict[str, Any] = parse_set_options(args.set)
-    if args.request:
-        base = load_seed_request(Path(args.request))
-        model = args.model or base.model
-        params = dict(base.params) if model == base.model else {}
-        return build_request(
-            model,
-            args.action or base.action,
-            args.chains if args.chains is not None else base.chains,
-            {**base.session_values(), **params, **overrides},
-            analysis=base.analysis,
-        )
-    model = args.model or engine.default_model()
-    return build_request(model, args.action or "", args.chains, overrides)
-
-
 def cmd_resume(args: argparse.Namespace) -> int:
     engine = Engine.from_environment()
     if args.from_chain is not None:
@@ -128,6 +127,12 @@ def _run(engine: Engine, session_id: str, as_json: bool) -> int:
     if session.error:
         print(f"error: {session.error}", file=sys.stderr)
     return EXIT_CANCELLED if session.status is SessionStatus.CANCELLED else EXIT_FAILED
+
+
+def cmd_plan(args: argparse.Namespace) -> int:
+    engine = Engine.from_environment()
+    with _usable_image(Path(args.image), args.downscale) as image:
+        return plan_command(engine, args, image)
 
 
 def cmd_analyze(args: argparse.Namespace) -> int:

@@ -37,6 +37,7 @@ def session_result(engine: Engine, session: Session) -> dict[str, Any]:
         "cost_usd": session.cost_usd,
         "error": session.error,
         "folder": str(engine.session_folder(session.id)),
+        "draft_of": session.draft_of,
     }
 
 
@@ -55,6 +56,7 @@ def _summary(engine: Engine, listing: SessionListing) -> dict[str, Any]:
         "action": session.request.action,
         "final_video": _absolute(engine, session, session.final_video),
         "error": session.error,
+        "draft_of": session.draft_of,
     }
 
 
@@ -87,13 +89,28 @@ def print_session(engine: Engine, session: Session, as_json: bool) -> None:
     print(f"cost      ${session.cost_usd:.2f}")
     if session.error:
         print(f"error     {session.error}")
+    _print_links(engine, session)
     for chain in session.chains:
         print(f"chain {chain.index + 1:>2}  {chain.status.value:<10} {chain.video or '-'}")
+        beat = session.plan.beat(chain.index) if session.plan else None
+        if beat is not None:
+            print(f"          beat{' (locked)' if beat.locked else ''}: {beat.text}")
         measured = continuity_line(chain.continuity)
         if measured:
             flags = "; ".join(verdict_of(chain.continuity).reasons)
             print(f"          {measured}" + (f"  ⚑ {flags}" if flags else ""))
     print(f"final     {_absolute(engine, session, session.final_video) or '-'}")
+
+
+def _print_links(engine: Engine, session: Session) -> None:
+    """A draft names its cloud renders and a render its draft: the storyboard's two ends."""
+    if session.plan is not None and session.plan.scene_vision:
+        print(f"vision    {session.plan.scene_vision}")
+    if session.draft_of:
+        print(f"draft     {session.draft_of} (this session renders its plan)")
+    renders = engine.renders_of(session.id)
+    if renders:
+        print(f"renders   {', '.join(renders)}")
 
 
 def models_report(as_json: bool) -> None:

@@ -14,6 +14,7 @@ class Phase(enum.Enum):
     """What a session is doing now; with the chain index it names one step of the run."""
 
     ANALYZING = "analyzing"
+    PLANNING = "planning"
     PROMPTING = "prompting"
     QUEUED = "queued"
     """Waiting in the cloud service's queue."""

@@ -20,6 +20,7 @@ from scenemaker_desktop.engine import media
 from scenemaker_desktop.engine.backends.base import ClipJob, ClipProgress, ClipResult, Generator
 from scenemaker_desktop.engine.cancel import CancelToken
 from scenemaker_desktop.engine.catalog import GenerationRequest, estimate_cost
+from scenemaker_desktop.engine.catalog.animatic import wants_captions
 from scenemaker_desktop.engine.clip_requests import ClipRequests
 from scenemaker_desktop.engine.continuity.seams import measure_seams
 from scenemaker_desktop.engine.continuity.seeds import SeedPreparer, SeedStepService
@@ -34,6 +35,7 @@ from scenemaker_desktop.engine.events import (
     Step,
     ignore_events,
 )
+from scenemaker_desktop.engine.media.captions import burn_caption
 from scenemaker_desktop.engine.sessions.model import (
     Chain,
     ChainStatus,
@@ -42,7 +44,7 @@ from scenemaker_desktop.engine.sessions.model import (
     now_iso,
 )
 from scenemaker_desktop.engine.sessions.store import SessionStore
-from scenemaker_desktop.engine.vision.base import ImageAnalysis, PromptContext
+from scenemaker_desktop.engine.story.chain_prompts import SessionWords
 from scenemaker_desktop.engine.vision.service import Vision
 
 log = logging.getLogger(__name__)
@@ -126,6 +128,7 @@ class _SessionRun:
         self.seeds = SeedPreparer(
             session, self.store, self.services.seed_steps, self.cancel, self._notice
         )
+        self.words = SessionWords(session, self.folder, self.services.vision, self._notice)
 
     def execute(self) -> Session:
         session = self.session
@@ -133,6 +136,7 @@ class _SessionRun:
         self.store.save(session)
         try:
             self._analyze()
+            self._plan()
             for chain in session.chains:
                 if chain.status is not ChainStatus.COMPLETED:
                     self._run_chain(chain)
@@ -224,28 +228,22 @@ class _SessionRun:
             return self.folder / self.session.input_image
         return self.folder / previous.seed_frame
 
+    def _plan(self) -> None:
+        self.cancel.raise_if_cancelled()
+        planning = Step(Phase.PLANNING)
+        self._progress(_ANALYSIS_SHARE, "Planning the story", planning)
+        if self.words.plan():
+            self.request = self.session.request  # a planner that chose the count changed it
+            self.store.save(self.session)
+
     def _write_prompt(self, chain: Chain) -> None:
         if not chain.prompt:
             previous = self._previous(chain)
-            context = PromptContext(
-                analysis=_analysis_of(self.session),
-                action=self.request.action,
-                chain_index=chain.index,
-                num_chains=len(self.session.chains),
-                seed_frame=self._seed_image(chain) if previous else None,
-                previous_prompts=[c.prompt for c in self.session.chains[: chain.index]],
-                reference_image=self.folder / self.session.input_image,
-                character_lock=self.request.character_lock,
-            )
-            written = self.services.vision.write(context)
-            chain.prompt = written.value.prompt
-            chain.seed_description = written.value.seed_description
-            chain.prompt_source = written.source
-            if previous is not None and written.value.consistency is not None:
+            written = self.words.write(chain, self._seed_image(chain) if previous else None)
+            if previous is not None and written.consistency is not None:
                 # The writer looked at the previous chain's end next to the input image.
-                previous.continuity.consistency = round(written.value.consistency, 2)
-                previous.continuity.consistency_source = written.source
-            self._notice(written.notice)
+                previous.continuity.consistency = round(written.consistency, 2)
+                previous.continuity.consistency_source = chain.prompt_source
         self.store.save(self.session)
 
     def _job(self, chain: Chain) -> ClipJob:
@@ -307,6 +305,7 @@ class _SessionRun:
             chain.seed_frame_index = seed.index
         else:
             self._measure_last(chain, video)
+        self._caption(chain, video)
         thumb = media.thumbnail(video, video.with_name(video.stem + "_thumb.jpg"))
         chain.video, chain.thumbnail = self._relative(video), self._relative(thumb)
         chain.generator_state = dict(result.state)
@@ -323,6 +322,12 @@ class _SessionRun:
             )
         )
         self._progress(end, f"{label}: done", Step(Phase.CHAIN_DONE, chain.index, 1.0))
+
+    def _caption(self, chain: Chain, video: Path) -> None:
+        """The animatic shows its beat on screen, burned in once the seed frame is taken."""
+        beat = self.session.plan.beat(chain.index) if self.session.plan else None
+        if beat is not None and wants_captions(self.request):
+            burn_caption(video, f"{beat.index}. {beat.text}", cancel=self.cancel)
 
     def _measure_last(self, chain: Chain, video: Path) -> None:
         """The last chain seeds nothing; its end frame is still measured for the artist."""
@@ -365,9 +370,6 @@ class _SessionRun:
     def _relative(self, path: Path) -> str:
         return path.relative_to(self.folder).as_posix()
 
-
-def _analysis_of(session: Session) -> ImageAnalysis:
-    return ImageAnalysis.from_dict(session.analysis)
 
 
 def progress_on_disk(session: Session) -> float:

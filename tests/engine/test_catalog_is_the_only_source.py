@@ -21,6 +21,7 @@ CATALOG = PACKAGE / "engine" / "catalog"
 # Same word, another meaning: each entry says which.
 ALLOWED = {
     ("cli_report.py", "chains"): "the --json list of chains, a documented output",
+    ("engine/story/plan.py", "chains"): "the plan file's beat count, a documented format",
     ("engine/backends/camera_path.py", "motion_strength"): "a camera path's saved state",
     ("engine/backends/local.py", "fps"): "a rendered clip's saved state",
     ("engine/backends/local.py", "aspect_ratio"): "a rendered clip's saved state",

@@ -31,6 +31,17 @@ ANALYSIS = ImageAnalysis(
     "the beam sweeps",
 )
 
+PLAN_ANSWER = {
+    "scene_vision": "Dusk falls on the coast while the lighthouse wakes.",
+    "chains": 3,
+    "chains_reason": "three beats of light",
+    "beats": [
+        "The lamp flickers on and the beam begins to turn.",
+        "The beam sweeps across the darkening water.",
+        "The beam passes the camera and the scene settles.",
+    ],
+}
+
 
 @pytest.fixture
 def fake(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeOpenAI]:
@@ -95,12 +106,18 @@ def test_a_session_makes_at_most_chains_plus_one_calls(fake, sample_image, tmp_p
     store = SessionStore(tmp_path / "sessions")
     services = RunnerServices(ScriptedGenerator(), Engine.from_environment().vision())
     session = create_session(store, sample_image, build_request("wan", "the beam sweeps", 3))
+    fake.queue_content(ANALYSIS.to_dict(), PLAN_ANSWER)
     done = ChainRunner(store, lambda r: services).run(session.id)
     assert done.status.value == "completed"
+    # The analysis, the plan, then one call for each chain after the first.
     assert len(fake.calls) == 3 + 1
-    assert sum(c.image_attached for c in fake.calls) == 3  # input image + two seed frames
-    assert done.analysis_source == "openai"
-    assert all(c.prompt_source == "openai" for c in done.chains)
+    assert [c.schema_name for c in fake.calls] == [
+        "AnalysisAnswer", "PlanAnswer", "ChainAnswer", "ChainAnswer"
+    ]  # fmt: skip
+    assert all(c.image_attached for c in fake.calls)
+    assert done.analysis_source == "openai" and done.plan.writer == "openai"
+    assert [c.prompt_source for c in done.chains] == ["plan", "openai", "openai"]
+    assert done.chains[0].prompt.startswith(PLAN_ANSWER["beats"][0])
     assert done.chains[1].seed_description
     # The chain calls compared each seed frame with the input; the last chain seeds nothing.
     sources = [c.continuity.consistency_source for c in done.chains]

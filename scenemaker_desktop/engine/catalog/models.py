@@ -375,6 +375,7 @@ class LocalPreviewValues:
     fps: int
     motion_strength: float
     camera_move: str
+    captions: bool
 
     @classmethod
     def of(cls, values: Mapping[str, Any]) -> LocalPreviewValues:

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from scenemaker_desktop.engine import media
 from scenemaker_desktop.engine.cancel import CancelToken
+from scenemaker_desktop.engine.catalog.animatic import wants_captions
 from scenemaker_desktop.engine.continuity.metrics import frame_steps, seam_jumps
 from scenemaker_desktop.engine.sessions.model import Session
 
@@ -13,9 +14,11 @@ from scenemaker_desktop.engine.sessions.model import Session
 def measure_seams(session: Session, folder: Path, cancel: CancelToken) -> None:
     """Each chain's ``continuity.seam_jump`` (the seam after it), read off the final video.
 
-    A crossfade blends a seam over many frames, so no single step shows it: then
-    nothing is measured rather than a number that means something else."""
-    if session.final_video is None or session.request.crossfade > 0:
+    A crossfade blends a seam over many frames, so no single step shows it, and an
+    animatic's captions change at every seam: then nothing is measured rather than a
+    number that means something else."""
+    blurred = session.request.crossfade > 0 or wants_captions(session.request)
+    if session.final_video is None or blurred:
         return
     exact = session.request.seam == "exact"
     kept = []

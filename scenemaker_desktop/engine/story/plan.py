@@ -22,8 +22,8 @@ the prompt limit whole, so "word for word" holds for every beat that validates."
 MAX_VISION_CHARS = 1200
 MIN_CHAINS, MAX_CHAINS = int(CHAINS_PARAM.minimum or 1), int(CHAINS_PARAM.maximum or 10)
 
-_PLAN_FIELDS = frozenset(
-    {"scene_vision", "chains", "beats", "character_lock", "chains_reason", "writer", "version"}
+PLAN_FIELDS = frozenset(
+    {"scene_vision", "chains", "beats", "lock_block", "chains_reason", "writer", "version"}
 )
 _BEAT_FIELDS = frozenset({"index", "text", "locked"})
 PLAN_VERSION = 1
@@ -44,7 +44,7 @@ class StoryPlan:
 
     scene_vision: str = ""
     beats: tuple[Beat, ...] = ()
-    character_lock: str = ""
+    lock_block: str = ""
     """The CHARACTER LOCK block every chain's prompt ends with (empty when it is off)."""
     chains_reason: str = ""
     """Why the plan has this many chains, in words ("30 s at 5 s a clip")."""
@@ -96,17 +96,21 @@ class StoryPlan:
                 {"index": beat.index, "text": beat.text, "locked": beat.locked}
                 for beat in self.beats
             ],
-            "character_lock": self.character_lock,
+            "lock_block": self.lock_block,
             "chains_reason": self.chains_reason,
             "writer": self.writer,
         }
 
     @classmethod
-    def from_json(cls, data: Any, source: str = "the plan") -> StoryPlan:
-        """Read a plan strictly: ValidationError says, in one line, what is allowed."""
+    def from_json(
+        cls, data: Any, source: str = "the plan", extra: tuple[str, ...] = ()
+    ) -> StoryPlan:
+        """Read a plan strictly: ValidationError says, in one line, what is allowed.
+
+        ``extra`` names fields the caller reads itself (they are only named as allowed)."""
         if not isinstance(data, Mapping):
             raise ValidationError(f"{source} must be one JSON object")
-        _refuse_unknown(data, _PLAN_FIELDS, source)
+        _refuse_unknown(data, PLAN_FIELDS | frozenset(extra), source)
         beats_data = data.get("beats")
         if not isinstance(beats_data, list) or not beats_data:
             raise ValidationError(
@@ -123,7 +127,7 @@ class StoryPlan:
         plan = cls(
             scene_vision=_text_field(data, "scene_vision", MAX_VISION_CHARS, source),
             beats=beats,
-            character_lock=_text_field(data, "character_lock", 2000, source),
+            lock_block=_text_field(data, "lock_block", 2000, source),
             chains_reason=_text_field(data, "chains_reason", 500, source),
             writer=_text_field(data, "writer", 40, source),
         )
@@ -135,7 +139,8 @@ def check_plan(plan: StoryPlan, chains: int | None = None) -> StoryPlan:
     """Refuse a plan a run could not follow; ``chains`` is the count the run was asked for."""
     if not MIN_CHAINS <= plan.chains <= MAX_CHAINS:
         raise ValidationError(
-            f"a plan holds {MIN_CHAINS}-{MAX_CHAINS} beats, one per chain; this one has {plan.chains}"
+            f"a plan holds {MIN_CHAINS}-{MAX_CHAINS} beats, one per chain; "
+            f"this one has {plan.chains}"
         )
     if chains is not None and chains != plan.chains:
         raise ValidationError(
@@ -212,5 +217,6 @@ def _refuse_unknown(data: Mapping[str, Any], known: frozenset[str], where: str) 
     unknown = sorted(set(data) - known)
     if unknown:
         raise ValidationError(
-            f"{where} has unknown field(s) {', '.join(unknown)}; allowed: {', '.join(sorted(known))}"
+            f"{where} has unknown field(s) {', '.join(unknown)}; "
+            f"allowed: {', '.join(sorted(known))}"
         )

@@ -84,7 +84,7 @@ def finish_plan(
     return StoryPlan(
         scene_vision=brief.scene_vision or vision,
         beats=numbered(fitted, brief.locked),
-        character_lock=lock_block(brief.analysis) if brief.character_lock else "",
+        lock_block=lock_block(brief.analysis) if brief.character_lock else "",
         chains_reason=choice.reason,
         writer=writer,
     )

@@ -93,7 +93,7 @@ class OpenAIPromptWriter:
         if context.scene_vision:
             brief += f"The whole story: {context.scene_vision}\n"
         if context.beat:
-            brief += f"This clip's beat, as planned (keep what happens; add motion detail): {context.beat}\n"
+            brief += f"This clip's planned beat (keep what happens, add motion): {context.beat}\n"
         if context.previous_prompts:
             brief += f"Previous clip's prompt: {context.previous_prompts[-1]}\n"
         if context.frame_description:
