@@ -54,6 +54,8 @@ class StoryPlanning(QObject):
         self._request = request
         """The form's request (None while it has no action) and the input image."""
         self._token = 0
+        self._asked: int | None = None
+        """The plan asked for and not answered yet, if any."""
         self._following: Job | None = None
         self._save_timer = QTimer(self)
         self._save_timer.setSingleShot(True)
@@ -82,6 +84,11 @@ class StoryPlanning(QObject):
         wishes = replace(plan, scene_vision="") if plan is not None else None
         self._plan(wishes, "Writing the scene vision…")
 
+    @property
+    def busy(self) -> bool:
+        """A plan is being written."""
+        return self._asked is not None
+
     def current_plan(self) -> StoryPlan | None:
         """The working plan with the scene vision as the analysis column shows it."""
         plan = self.storyboard.current_plan()
@@ -102,6 +109,7 @@ class StoryPlanning(QObject):
         if self.model.auto_chains():
             wishes = replace(wishes or StoryPlan(), auto_chains=True)
         self._token += 1
+        self._asked = self._token
         token, engine, analysis = self._token, self.engine, self.analysis.analysis_values()
         self.storyboard.set_busy(doing)
         # Choosing the planner reads the keyring, so that happens on the worker too.
@@ -116,6 +124,7 @@ class StoryPlanning(QObject):
     ) -> None:
         if token != self._token:
             return  # a newer plan was asked for meanwhile
+        self._asked = None
         plan = result.value
         if wishes is None or not wishes.scene_vision:
             self.analysis.suggest_vision(plan.scene_vision)
@@ -129,6 +138,7 @@ class StoryPlanning(QObject):
 
     def _failed(self, token: int, error: BaseException) -> None:
         if token == self._token:
+            self._asked = None
             self.storyboard.set_note(f"Planning failed: {user_message(error)}")
 
     def _edited(self) -> None:
