@@ -15,12 +15,15 @@ from PySide6.QtWidgets import (
 )
 
 from scenemaker_desktop.engine.story.plan import Beat
+from scenemaker_desktop.gui.analysis_panel import TextField
 from scenemaker_desktop.gui.theme import bind_icon
 from scenemaker_desktop.gui.widgets import ElidedLabel, cover_pixmap, label, set_state
 
-CARD_WIDTH = 236
-THUMB = QSize(CARD_WIDTH - 24, (CARD_WIDTH - 24) * 9 // 16)
+CARD_WIDTH = 228
+THUMB = QSize(CARD_WIDTH - 20, 64)
+"""A wide strip of the chain's picture: the prompt below it stays in view on a laptop."""
 BEAT_LINES = 4
+BEAT_MAX_LINES = 7
 PROMPT_LINES = 3
 LOCK_TIP = (
     "Lock this beat: Re-plan keeps it, and it reaches the model's prompt word for word "
@@ -75,15 +78,15 @@ class BeatCard(QFrame):
         row.addWidget(self.lock)
         return row
 
-    def _beat_box(self) -> QPlainTextEdit:
-        box = QPlainTextEdit()
+    def _beat_box(self) -> TextField:
+        # Grows with its text, like the analysis fields; Tab leaves it for the lock.
+        box = TextField(
+            BEAT_LINES, f"What happens in chain {self.index}?", max_lines=BEAT_MAX_LINES
+        )
         box.setObjectName("beatText")
-        box.setTabChangesFocus(True)
-        box.setPlaceholderText(f"What happens in chain {self.index}?")
+        box.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         box.setAccessibleName(f"Beat {self.index}")
         box.setToolTip("What happens in this chain · Ctrl+Z undoes an edit")
-        line = box.fontMetrics().lineSpacing()
-        box.setFixedHeight(BEAT_LINES * line + 16)
         return box
 
     def _result(self) -> QVBoxLayout:
@@ -97,6 +100,7 @@ class BeatCard(QFrame):
         self.prompt.setObjectName("beatPrompt")
         self.prompt.setReadOnly(True)
         self.prompt.setTabChangesFocus(True)
+        self.prompt.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.prompt.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
         self.prompt.setToolTip("The exact prompt sent to the model for this chain")
         self.prompt.setFixedHeight(PROMPT_LINES * self.prompt.fontMetrics().lineSpacing() + 14)

@@ -32,7 +32,7 @@ EMPTY = (
     "Add an image and describe the action: the story is planned here, chain by chain, "
     "before anything is paid for."
 )
-STALE = "The action or the analysis changed since this plan was written: Re-plan to follow it"
+STALE = "the action or the analysis changed since this plan was written: Re-plan to follow it"
 REPLAN_TIP = "Rewrite every unlocked beat from the current action and analysis (Ctrl+R)"
 
 
@@ -68,13 +68,15 @@ class Storyboard(QFrame):
         layout.addLayout(self._footer())
         self._show_cards()
 
-    def _header(self) -> QVBoxLayout:
-        box = QVBoxLayout()
-        box.setSpacing(2)
+    def _header(self) -> QHBoxLayout:
+        """Title, who wrote the plan and why this many chains, on one line with Re-plan."""
         top = QHBoxLayout()
+        top.setSpacing(6)
         top.addWidget(section_title("Storyboard"))
         self.writer = label("", "hint")
-        top.addWidget(self.writer, 1)
+        top.addWidget(self.writer)
+        self.status = ElidedLabel("", "hint")
+        top.addWidget(self.status, 1)
         self.back_button = QPushButton("Your plan")
         self.back_button.setObjectName("flat")
         self.back_button.setToolTip("Back to the plan you are shaping (this one is a session's)")
@@ -85,10 +87,7 @@ class Storyboard(QFrame):
         self.replan_button.clicked.connect(self.replan_requested)
         top.addWidget(self.back_button)
         top.addWidget(self.replan_button)
-        box.addLayout(top)
-        self.status = ElidedLabel("", "hint")
-        box.addWidget(self.status)
-        return box
+        return top
 
     def _row(self) -> QScrollArea:
         self.row_widget = QWidget()
@@ -281,9 +280,10 @@ class Storyboard(QFrame):
         writer = WRITERS.get(plan.writer, plan.writer)
         self.writer.setText(f"· {writer}" if writer else "")
         if self.session is not None:
-            self.status.setText(f"The plan session {self.session.id} ran with (read-only)")
+            line = f"the plan session {self.session.id} ran with (read-only)"
         else:
-            self.status.setText(STALE if self.stale else plan.chains_reason)
+            line = STALE if self.stale else plan.chains_reason
+        self.status.setText(f"· {line}" if line else "")
 
 
 def _same_beats(plan: StoryPlan, other: StoryPlan | None) -> bool:
