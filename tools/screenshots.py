@@ -185,6 +185,42 @@ def shoot_continuity(app: QApplication, window: MainWindow, drifted_id: str) -> 
     shoot(window, "continuity-1280x720-dark")
 
 
+LOCKED_BEAT = "A gull lands on the lighthouse railing and folds its wings as the beam passes."
+
+
+def shoot_storyboard(app: QApplication, window: MainWindow) -> None:
+    """Cards with one locked beat, at a laptop size and a small desktop; then a finished
+    local run's thumbnails and prompts on the same cards."""
+    page = window.studio_page
+    window.show_studio()
+    if page.image is None:
+        window.load_image(SAMPLE)
+        wait_until(lambda: page.analysis.fields["theme"].text() != "", "the analysis")
+    set_form(window, "local", 3, SMALL)
+    page.analysis.action.setPlainText(ACTION)
+    page.planning.replan()
+    wait_until(lambda: not page.planning.busy and len(page.storyboard.cards) == 3, "the plan")
+    card = page.storyboard.cards[1]
+    card.text.setPlainText(LOCKED_BEAT)
+    card.lock.setChecked(True)
+    page.switch.show_storyboard()
+    for theme, (width, height) in (("dark", (1280, 720)), ("light", (1024, 640))):
+        apply_theme(app, theme)
+        window.resize(width, height)
+        shoot(window, f"storyboard-{width}x{height}-{theme}")
+    apply_theme(app, "dark")
+    window.resize(1280, 720)
+    jobs_before = len(window.queue.jobs)
+    page.generate()
+    wait_until(lambda: len(window.queue.jobs) > jobs_before, "the storyboard's job")
+    job = window.queue.jobs[-1]
+    wait_until(lambda: job.finished, "the storyboard's run")
+    wait_until(lambda: all(c.sent_prompt() for c in page.storyboard.cards), "the prompts sent")
+    page.switch.show_storyboard()
+    page.preview.player.media.pause()
+    shoot(window, "storyboard-run-1280x720-dark")
+
+
 def shoot_settings(window: MainWindow) -> None:
     dialog = window.open_settings()
     wait_until(lambda: dialog.keys["fal"].info is not None, "key info")
@@ -194,6 +230,8 @@ def shoot_settings(window: MainWindow) -> None:
 
 
 def main() -> int:
+    """``screenshots.py storyboard`` takes the storyboard's shots alone."""
+    only_storyboard = sys.argv[1:] == ["storyboard"]
     OUT.mkdir(parents=True, exist_ok=True)
     with FakeFal(key=FAL_KEY) as fal:
         os.environ[FAL_URL_ENV] = fal.base_url
@@ -207,11 +245,16 @@ def main() -> int:
         window.setGeometry(0, 0, *SIZES[1])
         window.show()
         wait_until(lambda: window.banner.isVisible(), "the recovery banner")
+        if only_storyboard:
+            shoot_storyboard(app, window)
+            window.close()
+            return 0
         start_jobs(window, fal)
         shoot_sizes(app, window, listed["local"])
         shoot_details_and_confirm(app, window, listed["wan"])
         shoot_continuity(app, window, drifted)
         shoot_settings(window)
+        shoot_storyboard(app, window)
         window.settings.confirm_spending = False
         window.close()
     return 0

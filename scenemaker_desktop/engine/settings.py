@@ -35,6 +35,8 @@ class Settings:
     window_geometry: str = ""
     system_theme: str = ""
     """The desktop's colour scheme when last seen, so the next start paints in it at once."""
+    storyboard: dict[str, Any] = field(default_factory=dict)
+    """The app's storyboard as the artist left it: {"plan": StoryPlan JSON, "stale": bool}."""
 
     @classmethod
     def load(cls, path: Path) -> Settings:

@@ -88,6 +88,9 @@ class TextField(QPlainTextEdit):
 class AnalysisPanel(QWidget):
     analyze_requested = Signal()
     changed = Signal()
+    """The action or an analysis field changed (not the scene vision)."""
+    vision_update_requested = Signal()
+    vision_edited = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -110,7 +113,40 @@ class AnalysisPanel(QWidget):
             self.fields[key] = box
             form.addRow(label(title, "muted"), box)
         layout.addLayout(form)
+        layout.addLayout(self._vision_rows())
         self.action.textChanged.connect(self.changed)
+
+    def _vision_rows(self) -> QVBoxLayout:
+        """The plan's scene vision: written with the plan, the artist's to edit."""
+        box = QVBoxLayout()
+        box.setSpacing(6)
+        row = QHBoxLayout()
+        row.addWidget(label("Scene vision", "muted"), 1)
+        self.vision_button = QPushButton("Update")
+        bind_icon(self.vision_button, "refresh", size=16)
+        self.vision_button.setToolTip(
+            "Write the scene vision (and the unlocked beats) again from the fields above"
+        )
+        self.vision_button.clicked.connect(self.vision_update_requested)
+        row.addWidget(self.vision_button)
+        box.addLayout(row)
+        self.vision = TextField(
+            3, "The whole story in a few sentences, written with the plan", max_lines=8
+        )
+        self.vision.setToolTip("The story of the whole video; every chain's beat follows it")
+        self.vision.textChanged.connect(self.vision_edited)
+        box.addWidget(self.vision)
+        return box
+
+    def vision_text(self) -> str:
+        return self.vision.toPlainText().strip()
+
+    def suggest_vision(self, text: str) -> None:
+        self.vision.suggest(text)
+
+    def set_vision(self, text: str) -> None:
+        """A scene vision the artist already had (a saved or remixed plan)."""
+        self.vision.setPlainText(text)
 
     def _analyze_row(self) -> QHBoxLayout:
         row = QHBoxLayout()

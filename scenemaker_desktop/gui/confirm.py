@@ -106,3 +106,15 @@ def quit_question(jobs: int, spent_usd: float) -> SpendQuestion:
         "Quit",
         "Keep working",
     )
+
+
+def render_question(draft: Session, model_name: str, cost_usd: float) -> SpendQuestion:
+    """Rendering a free preview's plan on a cloud model: a new, paid session."""
+    chains = draft.plan.chains if draft.plan is not None else len(draft.chains)
+    return SpendQuestion(
+        f"Render “{short(draft.request.action or draft.id)}” on {model_name}?",
+        f"The draft's plan of {plural(chains, 'chain')} is made again on {model_name} for "
+        f"about {usd(cost_usd)}, as a new session linked to the draft. The draft stays as it is.",
+        f"Render · {usd(cost_usd)}",
+        "Not now",
+    )

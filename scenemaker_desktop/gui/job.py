@@ -20,6 +20,7 @@ from scenemaker_desktop.engine.cancel import CancelToken
 from scenemaker_desktop.engine.catalog import GenerationRequest, estimate_cost
 from scenemaker_desktop.engine.events import Phase, ProgressEvent, SessionFinishedEvent
 from scenemaker_desktop.engine.sessions.model import SessionStatus
+from scenemaker_desktop.engine.story.plan import StoryPlan
 from scenemaker_desktop.gui.session_text import summary_line
 
 ETA_FROM = 0.05
@@ -50,6 +51,7 @@ class Job(QObject):
         request: GenerationRequest,
         *,
         image: Path | None = None,
+        plan: StoryPlan | None = None,
         session_id: str | None = None,
         spent_usd: float = 0.0,
         parent: QObject | None = None,
@@ -58,6 +60,8 @@ class Job(QObject):
         self.id, self.request = job_id, request
         self.title = request.action or session_id or "Untitled"
         self.image, self.session_id = image, session_id
+        self.plan = plan
+        """The storyboard the new session follows (None: the run plans for itself)."""
         self.chains = request.chains
         self.created = time.time()
         self.thumbnail = QImage()

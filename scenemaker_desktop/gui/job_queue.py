@@ -25,6 +25,7 @@ from scenemaker_desktop.engine.events import (
 )
 from scenemaker_desktop.engine.facade import Engine
 from scenemaker_desktop.engine.sessions.model import Session, SessionStatus
+from scenemaker_desktop.engine.story.plan import StoryPlan
 from scenemaker_desktop.gui.images import load_thumbnail
 from scenemaker_desktop.gui.job import ChainPreview, Job
 from scenemaker_desktop.gui.worker import EventRelay, TaskRunner, user_message
@@ -81,9 +82,12 @@ class JobQueue(QObject):
 
     # -- what the window asks for ------------------------------------------------------
 
-    def generate(self, image: Path, request: GenerationRequest) -> Job:
-        """Queue a new session: its folder is made on a worker, then it waits for a slot."""
-        job = Job(next(self._ids), request, image=image, parent=self)
+    def generate(
+        self, image: Path, request: GenerationRequest, plan: StoryPlan | None = None
+    ) -> Job:
+        """Queue a new session following ``plan``: its folder is made on a worker, then it
+        waits for a slot."""
+        job = Job(next(self._ids), request, image=image, plan=plan, parent=self)
         self._add(job)
         self._prepare(job)
         return job
@@ -159,10 +163,10 @@ class JobQueue(QObject):
         self._tasks.submit(lambda: load_thumbnail(image, THUMB_SIDE), job.set_thumbnail)
 
     def _prepare(self, job: Job) -> None:
-        image, request, engine = job.image, job.request, self.engine
+        image, request, plan, engine = job.image, job.request, job.plan, self.engine
         assert image is not None and request is not None
         self._tasks.submit(
-            lambda: engine.create_in_worker(image, request),
+            lambda: engine.create_in_worker(image, request, plan),
             lambda session_id: self._prepared(job, session_id),
             lambda error: job.fail(user_message(error)),
         )

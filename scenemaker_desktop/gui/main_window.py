@@ -239,6 +239,7 @@ class MainWindow(QMainWindow):
             "Ctrl+Enter": page.generate,
             "Esc": controller.cancel_selected,
             "Ctrl+O": page.drop_zone.browse,
+            "Ctrl+R": page.planning.replan,
         }
         for keys, slot in shortcuts.items():
             QShortcut(QKeySequence(keys), self, activated=slot)
@@ -258,6 +259,7 @@ class MainWindow(QMainWindow):
             self.studio_page.model.restore(dict(self.settings.last_params), model)
         except Exception:  # an old or hand-edited settings file must not stop the app
             log.warning("could not restore the last parameters", exc_info=True)
+        self.studio_page.planning.restore(dict(self.settings.storyboard))
 
     def remember(self) -> None:
         """Put geometry and the last-used parameters into the settings (saved on close)."""
@@ -266,6 +268,7 @@ class MainWindow(QMainWindow):
         self.settings.window_geometry = bytes(self.saveGeometry().toBase64()).decode()
         self.settings.last_model = self.studio_page.model.model_id()
         self.settings.last_params = self.studio_page.model.remembered()
+        self.settings.storyboard = self.studio_page.planning.saved()
 
     def show_studio(self) -> None:
         self.studio_action.setChecked(True)

@@ -17,15 +17,19 @@ from PySide6.QtWidgets import (
 )
 
 from scenemaker_desktop.engine.catalog import (
+    CHAINS_PARAM,
     MODELS,
     QUALITY_PARAM,
     SEED_STEPS,
     SESSION_PARAMS,
+    ModelSetup,
     ModelSpec,
     ParamKind,
     get_model,
     quality_values,
+    validate_setup,
 )
+from scenemaker_desktop.engine.errors import ValidationError
 from scenemaker_desktop.gui.param_form import (
     Control,
     ParamForm,
@@ -33,6 +37,7 @@ from scenemaker_desktop.gui.param_form import (
     make_control,
     wrap_rows,
 )
+from scenemaker_desktop.gui.target_length import TargetLength
 from scenemaker_desktop.gui.theme import bind_icon
 from scenemaker_desktop.gui.widgets import MARGIN, label, repolish, section_title, vertical_scroll
 
@@ -59,6 +64,7 @@ class ModelPanel(QFrame):
         self._memory: dict[str, dict[str, Any]] = {}
         self.form = ParamForm()
         self.session_controls: dict[str, Control] = {}
+        self.length = TargetLength(self._setup, self)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, MARGIN - 2, 0, MARGIN)
         layout.setSpacing(10)
@@ -67,6 +73,8 @@ class ModelPanel(QFrame):
         layout.addLayout(self._footer())
         self.model_box.currentIndexChanged.connect(self._model_changed)
         self.form.changed.connect(self.changed)
+        self.form.changed.connect(self.length.apply)  # the clip length may have changed
+        self.length.chains_chosen.connect(self.set_chains)
         self._model_changed()
 
     # -- layout ------------------------------------------------------------------------
@@ -115,9 +123,33 @@ class ModelPanel(QFrame):
             self.session_controls[param.key] = control
             # A check box names itself, as in the model's own form.
             form.addRow("" if param.kind is ParamKind.BOOL else form_caption(param), control.widget)
+            if param is CHAINS_PARAM:
+                self._length_rows(form)
         quality = self.session_controls[QUALITY_PARAM.key].widget
         quality.currentIndexChanged.connect(self._apply_quality_preset)
         return form
+
+    def _length_rows(self, form: QFormLayout) -> None:
+        """Target length, the planner's choice and the reason, right under Chains."""
+        form.addRow("Target length (s)", self.length.seconds)
+        form.addRow("", self.length.auto)
+        form.addRow("", self.length.reason)
+
+    def _setup(self) -> ModelSetup | None:
+        try:
+            return validate_setup(self.model_id(), self.overrides())
+        except ValidationError:
+            return None  # the form shows what is wrong; there is no clip length to go by
+
+    def set_chains(self, chains: int) -> None:
+        self.session_controls[CHAINS_PARAM.key].set_value(chains)
+
+    def chains(self) -> int:
+        return int(self.session_controls[CHAINS_PARAM.key].value())
+
+    def auto_chains(self) -> bool:
+        """The next plan chooses the chain count ("Let the planner choose")."""
+        return self.length.auto.isChecked()
 
     def _apply_quality_preset(self) -> None:
         """Show what the chosen quality-vs-speed level sets; every value stays editable."""
@@ -192,6 +224,7 @@ class ModelPanel(QFrame):
         self.summary.setText(spec.summary)
         self.form.set_model(spec, self._memory.get(spec.id, {}))
         self._offer_seed_steps(spec)
+        self.length.apply()
         self.changed.emit()
 
     def session_values(self) -> dict[str, Any]:

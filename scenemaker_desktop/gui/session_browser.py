@@ -28,6 +28,7 @@ from scenemaker_desktop.engine.sessions.model import Session
 from scenemaker_desktop.engine.sessions.store import SessionListing
 from scenemaker_desktop.gui.giving_splitter import GivingSplitter
 from scenemaker_desktop.gui.images import load_thumbnail
+from scenemaker_desktop.gui.session_links import draft_link_text, renders_by_draft
 from scenemaker_desktop.gui.session_text import (
     cost_explained,
     describe_params,
@@ -104,6 +105,8 @@ class SessionBrowser(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.rows: dict[str, SessionRow] = {}
+        self.renders: dict[str, list[str]] = {}
+        """Each draft's renders (session ids), from the rows listed."""
         layout = QVBoxLayout(self)
         layout.setContentsMargins(MARGIN, MARGIN, MARGIN, MARGIN)
         layout.setSpacing(12)
@@ -195,10 +198,21 @@ class SessionBrowser(QWidget):
         self.detail_meta = label("", "muted", wrap=True)
         self.detail_params = label("", "hint", wrap=True)
         self.detail_error = label("", "error", wrap=True)
+        self.detail_link = label("", "muted", wrap=True)
+        self.detail_link.setObjectName("draftLink")
+        self.detail_link.setTextFormat(Qt.TextFormat.RichText)
+        self.detail_link.setToolTip("Select the linked session")
+        self.detail_link.linkActivated.connect(self.select)
         inner = QWidget()
         column = QVBoxLayout(inner)
         column.setContentsMargins(0, 0, 6, 0)
-        for widget in (self.detail_title, self.detail_chip, self.detail_meta, self.detail_params):
+        for widget in (
+            self.detail_title,
+            self.detail_chip,
+            self.detail_meta,
+            self.detail_link,
+            self.detail_params,
+        ):
             column.addWidget(widget)
         column.addWidget(self.detail_error)
         column.addStretch(1)
@@ -218,6 +232,7 @@ class SessionBrowser(QWidget):
     def set_rows(self, rows: list[SessionRow]) -> None:
         keep = self.selected_id()
         self.rows = {row.listing.id: row for row in rows}
+        self.renders = renders_by_draft([row.listing for row in rows])
         self.table.clear()
         for row in rows:
             self.table.addTopLevelItem(self._item(row))
@@ -306,6 +321,9 @@ class SessionBrowser(QWidget):
         if row is not None:
             self.detail_chip.show_state(row.listing.status, row.listing.status.capitalize())
         self.detail_meta.setText(_meta(session))
+        link = draft_link_text(session, self.renders)
+        self.detail_link.setText(link)
+        self.detail_link.setVisible(bool(link))
         self.detail_params.setText(
             f"{describe_params(session.request)}\n\n{cost_explained(session)}" if session else ""
         )

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from scenemaker_desktop.engine.catalog import GenerationRequest
     from scenemaker_desktop.engine.facade import Engine
     from scenemaker_desktop.engine.sessions.model import Session
+    from scenemaker_desktop.engine.story.plan import StoryPlan
     from scenemaker_desktop.gui.confirm import SpendQuestion
     from scenemaker_desktop.gui.job import Job
     from scenemaker_desktop.gui.job_queue import JobQueue
@@ -66,6 +67,7 @@ class SessionController(QObject):
         page.preview.open_folder_requested.connect(self.reveal)
         page.preview.export_requested.connect(self.export)
         page.preview.regenerate_requested.connect(self.regenerate)
+        page.storyboard.render_requested.connect(self.render_draft)
         queue.job_added.connect(page.jobs.add_job)
         queue.job_added.connect(lambda job: job.ended.connect(lambda: self._job_ended(job)))
         queue.counts_changed.connect(self.window.health.show_jobs)
@@ -83,10 +85,46 @@ class SessionController(QObject):
 
     # -- jobs --------------------------------------------------------------------------
 
-    def generate(self, image: Path, request: GenerationRequest) -> Job:
-        job = self.queue.generate(image, request)
+    def generate(
+        self, image: Path, request: GenerationRequest, plan: StoryPlan | None = None
+    ) -> Job:
+        job = self.queue.generate(image, request, plan)
+        self.page.planning.follow(job)
         self.window.show_studio()
         return job
+
+    def render_draft(self) -> None:
+        """Render the draft the storyboard shows on the chosen cloud model, once agreed."""
+        from scenemaker_desktop.engine.catalog import CHAINS_PARAM, estimate_cost
+        from scenemaker_desktop.engine.errors import SceneMakerError
+        from scenemaker_desktop.engine.story.drafts import render_request
+        from scenemaker_desktop.gui.confirm import render_question
+
+        draft, model = self.page.storyboard.draft, self.page.model
+        if draft is None:
+            return
+        model_id = model.model_id()
+        # The draft's plan decides the chain count.
+        overrides = {k: v for k, v in model.overrides().items() if k != CHAINS_PARAM.key}
+        try:
+            cost = estimate_cost(render_request(draft, model_id, overrides)).total_usd
+        except SceneMakerError as exc:
+            self._say(str(exc))
+            return
+        if not self.agreed(render_question(draft, model.spec().display_name, cost)):
+            return
+        engine = self.engine
+        self.tasks.submit(
+            lambda: engine.render_draft(draft.id, model_id, overrides),
+            self._run_render,
+            lambda error: self._say(user_message(error)),
+        )
+
+    def _run_render(self, session: Session) -> None:
+        job = self.queue.resume(session)
+        self.page.planning.follow(job)
+        self.page.jobs.select_job(job)
+        self._say(f"Rendering draft {session.draft_of} as session {session.id}")
 
     def show_job(self, job: Job) -> None:
         self.page.preview.follow(job)
@@ -207,6 +245,9 @@ class SessionController(QObject):
 
         def shown(view: SessionView) -> None:
             preview.show_session(view, autoplay=autoplay)
+            self.page.storyboard.show_session(view.session, view.chain_images)
+            if autoplay:
+                self.page.switch.show_video()
 
         self.tasks.submit(
             lambda: load_session_view(engine, session_id),

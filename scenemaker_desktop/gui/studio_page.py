@@ -31,12 +31,15 @@ from scenemaker_desktop.engine.sessions.model import Session
 from scenemaker_desktop.engine.vision.base import ImageAnalysis
 from scenemaker_desktop.engine.vision.service import VisionResult
 from scenemaker_desktop.gui.analysis_panel import AnalysisPanel
+from scenemaker_desktop.gui.centre_switch import CentreSwitch
 from scenemaker_desktop.gui.drop_zone import DropZone
 from scenemaker_desktop.gui.giving_splitter import GivingSplitter
 from scenemaker_desktop.gui.images import InputPreview, load_input_preview, save_pasted_image
 from scenemaker_desktop.gui.job_list import JobList
 from scenemaker_desktop.gui.model_panel import ModelPanel
 from scenemaker_desktop.gui.preview_panel import PreviewPanel
+from scenemaker_desktop.gui.story_planning import StoryPlanning
+from scenemaker_desktop.gui.storyboard import Storyboard
 from scenemaker_desktop.gui.widgets import MARGIN, card, label, section_title, vertical_scroll
 from scenemaker_desktop.gui.worker import TaskRunner, user_message
 
@@ -56,6 +59,8 @@ class Verdict:
     problem: str | None
     level: str
     """"error" for a refused value, "hint" for something still missing."""
+    clip: str = ""
+    """One chain's clip: its length and price ("5 s · $0.20", "5 s · Free")."""
 
     @property
     def ready(self) -> bool:
@@ -68,22 +73,34 @@ def judge(
     overrides: dict[str, Any],
     analysis: dict[str, str],
     has_image: bool,
+    story_problem: str | None = None,
 ) -> Verdict:
-    """Validate the form as build_request sees it; missing image/action are hints."""
+    """Validate the form as build_request sees it; missing image/action are hints.
+
+    ``story_problem`` (an invalid beat, a plan that does not fit the chain count) refuses
+    Generate but keeps the request, which planning again needs."""
     try:
         setup = validate_setup(model_id, overrides)
     except ValidationError as exc:
         return Verdict(None, "—", "", str(exc), "error")
     cost, detail = _cost_text(setup)
+    clip = _clip_text(setup)
     if not has_image:
-        return Verdict(None, cost, detail, "Add an image to generate.", "hint")
+        return Verdict(None, cost, detail, "Add an image to generate.", "hint", clip)
     if not action.strip():
-        return Verdict(None, cost, detail, "Describe the action to generate.", "hint")
+        return Verdict(None, cost, detail, "Describe the action to generate.", "hint", clip)
     try:
         request = build_request(model_id, action, overrides=overrides, analysis=analysis)
     except ValidationError as exc:  # e.g. an action longer than a request may hold
-        return Verdict(None, cost, detail, str(exc), "error")
-    return Verdict(request, cost, detail, None, "hint")
+        return Verdict(None, cost, detail, str(exc), "error", clip)
+    level = "error" if story_problem else "hint"
+    return Verdict(request, cost, detail, story_problem, level, clip)
+
+
+def _clip_text(setup: ModelSetup) -> str:
+    estimate = estimate_cost(setup)
+    price = f"${estimate.per_clip_usd:.2f}" if estimate.per_clip_usd else "Free"
+    return f"{round(estimate.seconds_per_clip, 1):g} s · {price}"
 
 
 def _cost_text(setup: ModelSetup) -> tuple[str, str]:
@@ -102,8 +119,8 @@ def _cost_text(setup: ModelSetup) -> tuple[str, str]:
 class StudioPage(QWidget):
     """Where a job is made: the input, the model, the previews and the queue."""
 
-    generate_requested = Signal(Path, object)
-    """(image, GenerationRequest)"""
+    generate_requested = Signal(Path, object, object)
+    """(image, GenerationRequest, the StoryPlan it follows or None)"""
 
     def __init__(self, engine: Engine, tasks: TaskRunner, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -119,6 +136,10 @@ class StudioPage(QWidget):
         self.preview = PreviewPanel()
         self.jobs = JobList()
         self.model = ModelPanel()
+        self.storyboard = Storyboard()
+        self.planning = StoryPlanning(
+            engine, tasks, self.analysis, self.model, self.storyboard, self._plan_request, self
+        )
         self._build()
         self.drop_zone.file_chosen.connect(self.load_image)
         self.drop_zone.image_pasted.connect(self.paste_image)
@@ -127,6 +148,8 @@ class StudioPage(QWidget):
         self.analysis.changed.connect(self.revalidate)
         self.model.changed.connect(self.revalidate)
         self.model.generate_requested.connect(self.generate)
+        self.planning.changed.connect(self.revalidate)
+        self.storyboard.preview_requested.connect(self.preview_for_free)
         self.revalidate()
 
     def _build(self) -> None:
@@ -157,7 +180,8 @@ class StudioPage(QWidget):
         self.centre = GivingSplitter(Qt.Orientation.Vertical, 0, PREVIEW_COMFORT_HEIGHT)
         self.centre.setHandleWidth(MARGIN)
         self.centre.setChildrenCollapsible(False)
-        self.centre.addWidget(self.preview)
+        self.switch = CentreSwitch(self.storyboard, self.preview)
+        self.centre.addWidget(self.switch)
         queue, layout = card()
         layout.setContentsMargins(MARGIN - 6, MARGIN - 6, MARGIN - 6, MARGIN - 6)
         layout.setSpacing(6)
@@ -262,10 +286,14 @@ class StudioPage(QWidget):
         self.analysis.set_busy()
 
         def done(result: VisionResult[ImageAnalysis]) -> None:
-            if token == self._intake_token:
-                self.analysis.set_analysis(
-                    result.value, result.source, result.notice, new_image=new_image
-                )
+            if token != self._intake_token:
+                return
+            self.analysis.set_analysis(
+                result.value, result.source, result.notice, new_image=new_image
+            )
+            if new_image:
+                self.switch.show_storyboard()
+            self.planning.analysis_finished(new_image)
 
         # Choosing the analyzer reads the keyring, so that happens on the worker too.
         self.tasks.submit(
@@ -283,7 +311,19 @@ class StudioPage(QWidget):
             self.model.overrides(),
             self.analysis.analysis_values(),
             self.image is not None,
+            self.storyboard.problem(self.model.chains()),
         )
+
+    def _plan_request(self) -> tuple[GenerationRequest | None, Path | None]:
+        """What planning works from: the form's request, whatever the plan's own state."""
+        verdict = judge(
+            self.model.model_id(),
+            self.analysis.action_text(),
+            self.model.overrides(),
+            self.analysis.analysis_values(),
+            self.image is not None,
+        )
+        return verdict.request, self.image
 
     def revalidate(self) -> None:
         verdict = self.verdict()
@@ -295,6 +335,8 @@ class StudioPage(QWidget):
             else None
         )
         self.model.show_key_note(note)
+        self.storyboard.set_terms(verdict.clip)
+        self.storyboard.set_render_model(spec.display_name if spec.needs_fal else None)
         self.model.show_verdict(
             verdict.cost,
             verdict.detail,
@@ -308,7 +350,19 @@ class StudioPage(QWidget):
         if not verdict.ready or not self.model.generate_button.isEnabled():
             return
         assert verdict.request is not None and self.image is not None
-        self.generate_requested.emit(self.image, verdict.request)
+        plan = self.planning.plan_for(verdict.request)
+        self.generate_requested.emit(self.image, verdict.request, plan)
+
+    def preview_for_free(self) -> None:
+        """The plan as a free animatic: Local Preview, the model's clip length, captions."""
+        verdict = self.verdict()
+        if not verdict.ready:
+            self.storyboard.set_note(verdict.problem or "")
+            return
+        assert verdict.request is not None and self.image is not None
+        # A catalog computation, no I/O: nothing to hand to a worker.
+        request = self.engine.preview_request(verdict.request)
+        self.generate_requested.emit(self.image, request, self.planning.plan_for(request))
 
     def remix(self, session: Session, folder: Path) -> None:
         """Load a stored session's parameters, action, analysis and input image."""
@@ -317,4 +371,6 @@ class StudioPage(QWidget):
         analysis = {**session.analysis, **request.analysis}
         self.analysis.set_values(request.action, analysis)
         self.analysis.show_status("From the remixed session · Analyze describes the image anew")
+        if session.plan is not None and session.plan.planned:
+            self.planning.use_plan(session.plan)
         self.load_image(folder / session.input_image, analyze=False, name=session.source_name)

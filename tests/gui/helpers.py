@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QMimeData, QPointF, Qt, QTimer, QUrl
+from PySide6.QtCore import QEventLoop, QMimeData, QPointF, Qt, QTimer, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
@@ -40,10 +41,28 @@ def drop_files(widget: QWidget, *paths: Path) -> None:
 
 
 def load_input(qtbot, window, image: Path) -> None:
-    """Drop ``image`` and wait for the offline analysis to fill the fields."""
+    """Drop ``image`` and wait for the offline analysis to fill the fields (and the plan
+    written once after it)."""
     page = window.studio_page
     drop_files(page.drop_zone, image)
     qtbot.waitUntil(lambda: page.analysis.fields["theme"].text() != "", timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: not page.planning.busy, timeout=WAIT_MS)
+
+
+def fit_plan(window) -> None:
+    """Re-plan, as the artist would, when the storyboard no longer fits the chain count."""
+    page = window.studio_page
+    _wait_for(lambda: not page.planning.busy)
+    if page.storyboard.problem(page.model.chains()):
+        page.planning.replan()
+        _wait_for(lambda: not page.planning.busy)
+
+
+def _wait_for(condition) -> None:
+    deadline = time.monotonic() + WAIT_MS / 1000
+    while not condition():
+        assert time.monotonic() < deadline, "timed out waiting"
+        QApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 20)
 
 
 def fill_form(
@@ -55,6 +74,7 @@ def fill_form(
     for key, value in params.items():
         page.model.form.controls[key].set_value(value)
     page.model.session_controls["chains"].set_value(chains)
+    fit_plan(window)
 
 
 def jobs(window) -> list:
