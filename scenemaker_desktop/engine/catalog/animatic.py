@@ -1,7 +1,8 @@
 """The free animatic of a request and the cloud render of a draft: values read off the catalog.
 
 An animatic is Local Preview with clips as long as the chosen model's (so camera
-moves are timed like the real clips) and each beat captioned. A render keeps the
+moves are timed like the real clips), drawn in Local Preview's quick Speed look,
+and each beat captioned. A render keeps the
 draft's continuity settings and takes the cloud model's own defaults for the rest.
 """
 
@@ -18,17 +19,23 @@ ANIMATIC_MODEL = LOCAL.id
 _PAID_OR_PRESET = {QUALITY_PARAM.key, *(step.key for step in SEED_STEPS)}
 """Session values an animatic leaves out: face steps are paid fal calls, and the
 quality preset would set Local Preview's resolution instead of the model's timing."""
+_ANIMATIC_LOOK = "Speed"
 _RENDER_KEEPS = ("seam", "crossfade", "quality_preservation", "character_lock")
 
 
 def animatic_values(setup: ModelSetup) -> dict[str, Any]:
-    """Overrides that make ``setup``'s session a Local Preview animatic (chains included)."""
+    """Overrides that make ``setup``'s session a Local Preview animatic (chains included).
+
+    A Local Preview request keeps the look the artist chose; a cloud one is drawn in
+    Local Preview's Speed look, its clips as long as the cloud model's."""
+    session = {k: v for k, v in setup.session_values().items() if k not in _PAID_OR_PRESET}
+    if setup.spec.id == LOCAL.id:
+        return {**session, **setup.params, "captions": True}
     duration = LOCAL.param("duration")
     assert duration is not None and duration.minimum is not None and duration.maximum is not None
     seconds = round(setup.spec.clip_seconds(setup.params))
-    session = {k: v for k, v in setup.session_values().items() if k not in _PAID_OR_PRESET}
     clip = int(min(max(seconds, duration.minimum), duration.maximum))
-    return {**session, duration.key: clip, "captions": True}
+    return {**session, **LOCAL.presets[_ANIMATIC_LOOK], duration.key: clip, "captions": True}
 
 
 def render_values(draft: ModelSetup) -> dict[str, Any]:
