@@ -213,3 +213,14 @@ def test_a_length_out_of_reach_is_one_clear_line(seconds, message):
     with pytest.raises(ValidationError) as refused:
         chains_for_duration(build_request("kling", "x", 1), seconds)
     assert message in str(refused.value)
+
+
+def test_the_reason_for_a_length_reaches_the_plan(engine, sample_image):
+    request = build_request("kling", STEPS, 6)
+    reason = chains_for_duration(request, 30).reason
+    wishes = StoryPlan(chains_reason=reason)
+    plan = engine.plan_story(request, sample_image, ANALYSIS.to_dict(), wishes).value
+    assert plan.chains == 6 and plan.chains_reason == reason
+    # An older plan's reason is not carried to a different count.
+    again = engine.plan_story(build_request("kling", STEPS, 5), None, ANALYSIS.to_dict(), plan)
+    assert again.value.chains_reason == "5 chains, as set"

@@ -56,7 +56,9 @@ def brief_for(
     wishes = wishes or StoryPlan()
     chains = None
     if not wishes.auto_chains:
-        reason = wishes.chains_reason if wishes.chains == request.chains else ""
+        # A reason for another count (an older plan's) would be wrong for this one.
+        fits = not wishes.planned or wishes.chains == request.chains
+        reason = wishes.chains_reason if fits else ""
         chains = ChainChoice(request.chains, reason or f"{request.chains} chains, as set")
     return PlanBrief(
         analysis=analysis,
