@@ -204,7 +204,8 @@ def shoot_storyboard(app: QApplication, window: MainWindow) -> None:
     card.text.setPlainText(LOCKED_BEAT)
     card.lock.setChecked(True)
     page.switch.show_storyboard()
-    for theme, (width, height) in (("dark", (1280, 720)), ("light", (1024, 640))):
+    sizes = (("dark", (1280, 720)), ("light", (1024, 640)), ("dark", (1920, 1080)))
+    for theme, (width, height) in sizes:
         apply_theme(app, theme)
         window.resize(width, height)
         shoot(window, f"storyboard-{width}x{height}-{theme}")

@@ -37,7 +37,6 @@ class TextField(QPlainTextEdit):
         self._min_lines, self._max_lines = lines, max(lines, max_lines)
         self.setPlaceholderText(placeholder)
         self.setTabChangesFocus(True)
-        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
         self._suggesting = False
         self.textChanged.connect(self._fit)
         self.textChanged.connect(self._edited)
@@ -73,7 +72,14 @@ class TextField(QPlainTextEdit):
         return count
 
     def _fit(self) -> None:
-        lines = min(max(self._line_count(), self._min_lines), self._max_lines)
+        count = self._line_count()
+        lines = min(max(count, self._min_lines), self._max_lines)
+        # Grown to fit, the text needs no scroll bar (a stub of one hides a column of text).
+        policy = Qt.ScrollBarPolicy
+        fits = count <= self._max_lines
+        self.setVerticalScrollBarPolicy(
+            policy.ScrollBarAlwaysOff if fits else policy.ScrollBarAsNeeded
+        )
         spacing = QFontMetrics(self.font()).lineSpacing()
         margins = self.contentsMargins().top() + self.contentsMargins().bottom()
         height = lines * spacing + margins + 2 * int(self.document().documentMargin()) + 4

@@ -9,6 +9,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPlainTextEdit,
+    QSizePolicy,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -20,10 +21,14 @@ from scenemaker_desktop.gui.theme import bind_icon
 from scenemaker_desktop.gui.widgets import ElidedLabel, cover_pixmap, label, set_state
 
 CARD_WIDTH = 228
+CARD_MAX_WIDTH = 340
+"""Cards share the row's width between these: a beat reads in fewer, longer lines when
+there is room, and a laptop still shows more than one card."""
 THUMB = QSize(CARD_WIDTH - 20, 64)
 """A wide strip of the chain's picture: the prompt below it stays in view on a laptop."""
 BEAT_LINES = 4
-BEAT_MAX_LINES = 7
+BEAT_MAX_LINES = 12
+"""Enough for the longest beat (MAX_BEAT_CHARS) at the narrowest card: read without scrolling."""
 PROMPT_LINES = 3
 LOCK_TIP = (
     "Lock this beat: Re-plan keeps it, and it reaches the model's prompt word for word "
@@ -43,7 +48,9 @@ class BeatCard(QFrame):
     def __init__(self, beat: Beat, terms: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("beatCard")
-        self.setFixedWidth(CARD_WIDTH)
+        self.setMinimumWidth(CARD_WIDTH)
+        self.setMaximumWidth(CARD_MAX_WIDTH)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         self.index = beat.index
         layout = QVBoxLayout(self)
         layout.setContentsMargins(10, 8, 10, 10)
@@ -105,8 +112,9 @@ class BeatCard(QFrame):
         self.prompt.setToolTip("The exact prompt sent to the model for this chain")
         self.prompt.setFixedHeight(PROMPT_LINES * self.prompt.fontMetrics().lineSpacing() + 14)
         self.seed = ElidedLabel("", "hint")
-        for widget in (self.thumb, self.prompt, self.seed):
-            box.addWidget(widget)
+        box.addWidget(self.thumb, 0, Qt.AlignmentFlag.AlignHCenter)
+        box.addWidget(self.prompt)
+        box.addWidget(self.seed)
         self.clear_result()
         return box
 

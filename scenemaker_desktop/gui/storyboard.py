@@ -94,7 +94,7 @@ class Storyboard(QFrame):
         self.row = QHBoxLayout(self.row_widget)
         self.row.setContentsMargins(0, 0, 0, 0)
         self.row.setSpacing(10)
-        self.row.addStretch(1)
+        self.row.addStretch(0)  # takes what the cards leave at their widest
         self.scroll = QScrollArea()
         self.scroll.setWidgetResizable(True)
         self.scroll.setFrameShape(QFrame.Shape.NoFrame)
@@ -251,7 +251,7 @@ class Storyboard(QFrame):
             card.set_editable(editable)
             card.edited.connect(self._beat_edited)
             card.lock_toggled.connect(self._lock_toggled)
-            self.row.insertWidget(self.row.count() - 1, card)
+            self.row.insertWidget(self.row.count() - 1, card, 1)
             self.cards.append(card)
         self._chain_tab_order()
         has_cards = bool(self.cards)
