@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
 from scenemaker_desktop.engine.catalog import build_request
@@ -12,7 +10,6 @@ from scenemaker_desktop.engine.facade import Engine
 from scenemaker_desktop.engine.story.length import chains_for_action, chains_for_duration
 from scenemaker_desktop.engine.story.plan import MAX_BEAT_CHARS, Beat, StoryPlan, check_plan
 from scenemaker_desktop.engine.vision.base import ImageAnalysis
-from tests.fakes.openai_server import FakeOpenAI
 
 STEPS = "she turns to the sea, then walks to the door, then opens it"
 ANALYSIS = ImageAnalysis(
@@ -29,14 +26,6 @@ OPENAI_PLAN = {
         "She opens the door and warm light spills out.",
     ],
 }
-
-
-@pytest.fixture
-def openai(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeOpenAI]:
-    with FakeOpenAI() as server:
-        monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
-        monkeypatch.setenv("OPENAI_API_KEY", server.key)
-        yield server
 
 
 def plan_of(*texts: str, locked: tuple[int, ...] = ()) -> StoryPlan:

@@ -3,7 +3,6 @@ the planner may size the session, and a free animatic renders into a linked clou
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -19,7 +18,6 @@ from scenemaker_desktop.engine.story.plan import Beat, StoryPlan
 from scenemaker_desktop.engine.vision.base import ImageAnalysis
 from tests.engine.fal_support import KEY
 from tests.fakes.fal_server import FakeFal
-from tests.fakes.openai_server import FakeOpenAI
 from tests.fakes.scripted_generator import ScriptedGenerator
 
 ACTION = "she turns to the sea, then walks to the door, then opens it"
@@ -32,14 +30,6 @@ def three_beats(locked: int | None = None) -> StoryPlan:
     texts = ["She turns to the sea.", LOCKED, "She opens the door and light spills out."]
     beats = tuple(Beat(i, text, i == locked) for i, text in enumerate(texts, 1))
     return StoryPlan(scene_vision="A woman leaves the shore.", beats=beats, writer="offline")
-
-
-@pytest.fixture
-def openai(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeOpenAI]:
-    with FakeOpenAI() as server:
-        monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
-        monkeypatch.setenv("OPENAI_API_KEY", server.key)
-        yield server
 
 
 def run_scripted(engine: Engine, session: Session) -> Session:
