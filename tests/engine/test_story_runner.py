@@ -3,8 +3,6 @@ the planner may size the session, and a free animatic renders into a linked clou
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from PIL import Image, ImageChops, ImageStat
 
@@ -14,6 +12,7 @@ from scenemaker_desktop.engine.facade import Engine
 from scenemaker_desktop.engine.media.frames import extract_frame
 from scenemaker_desktop.engine.runner import ChainRunner, RunnerServices
 from scenemaker_desktop.engine.sessions.model import Session, SessionStatus
+from scenemaker_desktop.engine.sessions.store import SessionStore
 from scenemaker_desktop.engine.story.plan import Beat, StoryPlan
 from scenemaker_desktop.engine.vision.base import ImageAnalysis
 from tests.engine.fal_support import KEY
@@ -35,7 +34,7 @@ def three_beats(locked: int | None = None) -> StoryPlan:
 def run_scripted(engine: Engine, session: Session) -> Session:
     """Run ``session`` with the engine's vision and a scripted (network-free) generator."""
     services = RunnerServices(ScriptedGenerator(), engine.vision())
-    return ChainRunner(engine._store, lambda request: services).run(session.id)
+    return ChainRunner(SessionStore(engine.sessions_dir), lambda request: services).run(session.id)
 
 
 def test_a_locked_beat_reaches_the_fal_request_word_for_word(
@@ -106,7 +105,7 @@ def test_the_animatic_captions_each_chain_with_its_beat(engine, sample_image, tm
     for request in (plain, animatic):
         done = engine.run_session(engine.create_session(sample_image, request, plan).id)
         assert done.status is SessionStatus.COMPLETED, done.error
-        video = engine._store.folder(done.id) / done.chains[0].video
+        video = engine.sessions_dir / done.id / done.chains[0].video
         dest = extract_frame(video, 3, tmp_path / f"{request.params['captions']}.png")
         frames.append(Image.open(dest).convert("L"))
     height = frames[0].height
@@ -165,7 +164,7 @@ def test_a_plan_is_saved_in_session_json_and_read_back(engine, sample_image):
     session = engine.create_session(
         sample_image, build_request("local", ACTION, 3, TINY), three_beats(locked=2)
     )
-    text = (engine._store.folder(session.id) / "session.json").read_text()
+    text = (engine.sessions_dir / session.id / "session.json").read_text()
     assert LOCKED in text and '"locked": true' in text
     assert engine.load_session(session.id).plan == three_beats(locked=2)
 
@@ -178,4 +177,4 @@ def test_every_chain_keeps_its_seed_description_for_the_storyboard(engine, sampl
     )
     assert done.chains[0].seed_description == ""  # chain 1 starts from the input image
     assert all(c.seed_description for c in done.chains[1:])
-    assert Path(engine._store.folder(done.id) / done.final_video).exists()
+    assert (engine.sessions_dir / done.id / done.final_video).is_file()
