@@ -15,7 +15,7 @@ from scenemaker_desktop.engine.sessions.model import Session, SessionStatus
 from scenemaker_desktop.engine.sessions.store import SessionStore
 from scenemaker_desktop.engine.story.plan import Beat, StoryPlan
 from scenemaker_desktop.engine.vision.base import ImageAnalysis
-from tests.engine.fal_support import KEY
+from tests.engine.fal_support import KEY, protect_fal_module
 from tests.fakes.fal_server import FakeFal
 from tests.fakes.scripted_generator import ScriptedGenerator
 
@@ -29,6 +29,14 @@ def three_beats(locked: int | None = None) -> StoryPlan:
     texts = ["She turns to the sea.", LOCKED, "She opens the door and light spills out."]
     beats = tuple(Beat(i, text, i == locked) for i, text in enumerate(texts, 1))
     return StoryPlan(scene_vision="A woman leaves the shore.", beats=beats, writer="offline")
+
+
+@pytest.fixture
+def fal_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A fal key for sessions a scripted generator runs or that are only queued: nothing is
+    sent, but checking the backend sets fal_client's globals, which must be put back."""
+    protect_fal_module(monkeypatch)
+    monkeypatch.setenv("FAL_KEY", KEY)
 
 
 def run_scripted(engine: Engine, session: Session) -> Session:
@@ -58,9 +66,8 @@ def test_a_locked_beat_reaches_the_fal_request_word_for_word(
     assert done.plan == three_beats(locked=2)
 
 
-def test_openai_calls_per_session_follow_the_plan(openai, sample_image, monkeypatch):
+def test_openai_calls_per_session_follow_the_plan(openai, sample_image, fal_key):
     """A written plan costs no planning call; chain 1 and locked beats cost none either."""
-    monkeypatch.setenv("FAL_KEY", KEY)  # the scripted generator stands in for fal
     engine = Engine.from_environment()
     request = build_request("wan", ACTION, 3)
     openai.queue_content(ANALYSIS.to_dict())
@@ -73,9 +80,8 @@ def test_openai_calls_per_session_follow_the_plan(openai, sample_image, monkeypa
 
 
 def test_without_a_plan_the_run_plans_once_and_keeps_n_plus_one_calls(
-    openai, sample_image, monkeypatch
+    openai, sample_image, fal_key
 ):
-    monkeypatch.setenv("FAL_KEY", KEY)
     engine = Engine.from_environment()
     session = engine.create_session(sample_image, build_request("wan", ACTION, 4))
     done = run_scripted(engine, session)
@@ -129,8 +135,7 @@ def test_the_animatic_times_its_clips_like_the_chosen_model(engine):
     assert animatic.crossfade == kling.crossfade and not animatic.face_enhancement
 
 
-def test_a_draft_renders_on_a_cloud_model_linked_both_ways(engine, sample_image, monkeypatch):
-    monkeypatch.setenv("FAL_KEY", KEY)  # checked when the render is queued; nothing is sent
+def test_a_draft_renders_on_a_cloud_model_linked_both_ways(engine, sample_image, fal_key):
     draft = engine.create_session(
         sample_image, build_request("local", ACTION, 3, TINY), three_beats(locked=2)
     )
@@ -144,8 +149,7 @@ def test_a_draft_renders_on_a_cloud_model_linked_both_ways(engine, sample_image,
     assert render.request.crossfade == draft.request.crossfade
 
 
-def test_a_draft_without_a_plan_or_on_local_preview_is_refused(engine, sample_image, monkeypatch):
-    monkeypatch.setenv("FAL_KEY", KEY)
+def test_a_draft_without_a_plan_or_on_local_preview_is_refused(engine, sample_image, fal_key):
     draft = engine.create_session(sample_image, build_request("local", ACTION, 1, TINY))
     with pytest.raises(ValidationError, match=f"session {draft.id} has no plan yet; run it"):
         engine.render_draft(draft.id, "kling")
