@@ -100,18 +100,11 @@ def generation_status(engine: Engine, session: Session, live: LiveState | None) 
 
 
 def _beats(session: Session) -> list[PlannedBeat]:
-    if session.plan is None:
-        return []
+    """The plan's beats beside what each chain was sent (a plan has a beat per chain)."""
+    beats = session.plan.beats if session.plan is not None else ()
     return [
-        PlannedBeat(
-            index=beat.index,
-            text=beat.text,
-            locked=beat.locked,
-            prompt=session.chains[beat.index - 1].prompt
-            if beat.index <= len(session.chains)
-            else "",
-        )
-        for beat in session.plan.beats
+        PlannedBeat(index=beat.index, text=beat.text, locked=beat.locked, prompt=chain.prompt)
+        for beat, chain in zip(beats, session.chains, strict=False)
     ]
 
 

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QEventLoop, QMimeData, QPointF, Qt, QTimer, QUrl
+from PySide6.QtCore import QMimeData, QPointF, Qt, QTimer, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
@@ -49,24 +48,17 @@ def load_input(qtbot, window, image: Path) -> None:
     qtbot.waitUntil(lambda: not page.planning.busy, timeout=WAIT_MS)
 
 
-def fit_plan(window) -> None:
+def fit_plan(qtbot, window) -> None:
     """Re-plan, as the artist would, when the storyboard no longer fits the chain count."""
     page = window.studio_page
-    _wait_for(lambda: not page.planning.busy)
+    qtbot.waitUntil(lambda: not page.planning.busy, timeout=WAIT_MS)
     if page.storyboard.problem(page.model.chains()):
         page.planning.replan()
-        _wait_for(lambda: not page.planning.busy)
-
-
-def _wait_for(condition) -> None:
-    deadline = time.monotonic() + WAIT_MS / 1000
-    while not condition():
-        assert time.monotonic() < deadline, "timed out waiting"
-        QApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 20)
+        qtbot.waitUntil(lambda: not page.planning.busy, timeout=WAIT_MS)
 
 
 def fill_form(
-    window, action: str, chains: int, params: dict[str, Any], model: str = "local"
+    qtbot, window, action: str, chains: int, params: dict[str, Any], model: str = "local"
 ) -> None:
     page = window.studio_page
     page.model.set_model(model)
@@ -74,7 +66,7 @@ def fill_form(
     for key, value in params.items():
         page.model.form.controls[key].set_value(value)
     page.model.session_controls["chains"].set_value(chains)
-    fit_plan(window)
+    fit_plan(qtbot, window)
 
 
 def jobs(window) -> list:

@@ -23,7 +23,7 @@ def _rendering(job) -> bool:
 
 def test_two_local_chains_fill_the_strip_and_the_final_video_plays(qtbot, window, sample_image):
     load_input(qtbot, window, sample_image)
-    fill_form(window, "slow push in toward the sea", 2, TINY_LOCAL)
+    fill_form(qtbot, window, "slow push in toward the sea", 2, TINY_LOCAL)
     page = window.studio_page
 
     qtbot.keyClick(window, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
@@ -47,7 +47,7 @@ def test_two_local_chains_fill_the_strip_and_the_final_video_plays(qtbot, window
 
 def test_clicking_a_chain_tile_plays_that_chain(qtbot, window, sample_image):
     load_input(qtbot, window, sample_image)
-    fill_form(window, "slow push in toward the sea", 2, TINY_LOCAL)
+    fill_form(qtbot, window, "slow push in toward the sea", 2, TINY_LOCAL)
     window.studio_page.generate()
     qtbot.waitUntil(lambda: jobs(window) and jobs(window)[0].status.finished, timeout=WAIT_MS)
     strip, player = window.studio_page.preview.strip, window.studio_page.preview.player
@@ -66,7 +66,7 @@ def test_escape_cancels_the_selected_running_job_and_offers_retry(
     qtbot, window, sample_image, home
 ):
     load_input(qtbot, window, sample_image)
-    fill_form(window, "slow push in toward the sea", 3, SLOW_LOCAL)
+    fill_form(qtbot, window, "slow push in toward the sea", 3, SLOW_LOCAL)
     window.studio_page.generate()
     qtbot.waitUntil(lambda: jobs(window) and _rendering(jobs(window)[0]), timeout=WAIT_MS)
     job = jobs(window)[0]
@@ -87,9 +87,9 @@ def test_parallel_limit_queues_extra_jobs_and_retry_runs_a_cancelled_one(
     window.queue.set_parallel(1)
     load_input(qtbot, window, sample_image)
     page = window.studio_page
-    fill_form(window, "a long slow drift", 3, SLOW_LOCAL)
+    fill_form(qtbot, window, "a long slow drift", 3, SLOW_LOCAL)
     page.generate()
-    fill_form(window, "a short push in", 1, TINY_LOCAL)
+    fill_form(qtbot, window, "a short push in", 1, TINY_LOCAL)
     page.generate()
     qtbot.waitUntil(lambda: len(jobs(window)) == 2 and _rendering(jobs(window)[0]), timeout=WAIT_MS)
     slow, quick = jobs(window)
@@ -112,7 +112,7 @@ def test_parallel_limit_queues_extra_jobs_and_retry_runs_a_cancelled_one(
 
 def test_closing_the_window_saves_a_running_job_as_interrupted(qtbot, window, sample_image, home):
     load_input(qtbot, window, sample_image)
-    fill_form(window, "a long slow drift", 3, SLOW_LOCAL)
+    fill_form(qtbot, window, "a long slow drift", 3, SLOW_LOCAL)
     window.studio_page.generate()
     qtbot.waitUntil(lambda: jobs(window) and _rendering(jobs(window)[0]), timeout=WAIT_MS)
     session_id = jobs(window)[0].session_id
@@ -134,7 +134,7 @@ def test_a_fallback_notice_reaches_its_job_and_stays_on_its_row(
         monkeypatch.setenv("OPENAI_API_KEY", "not-the-key")
         monkeypatch.setenv("OPENAI_BASE_URL", fake.base_url)
         load_input(qtbot, window, sample_image)
-        fill_form(window, "slow push in toward the sea", 1, TINY_LOCAL)
+        fill_form(qtbot, window, "slow push in toward the sea", 1, TINY_LOCAL)
         window.studio_page.generate()
         qtbot.waitUntil(lambda: jobs(window) and jobs(window)[0].finished, timeout=WAIT_MS)
 

@@ -141,7 +141,7 @@ def test_the_header_is_one_line_and_the_parameters_fold_out_in_details(qtbot, wi
 def test_a_queue_row_elides_a_long_action_and_keeps_its_eta_whole(qtbot, window, sample_image):
     window.resize(1024, 640)
     load_input(qtbot, window, sample_image)
-    fill_form(window, "the lighthouse beam sweeps slowly across the bay " * 6, 2, SLOW_LOCAL)
+    fill_form(qtbot, window, "the lighthouse beam sweeps slowly across the bay " * 6, 2, SLOW_LOCAL)
     window.studio_page.generate()
     qtbot.waitUntil(lambda: bool(jobs(window)), timeout=WAIT_MS)
     job = jobs(window)[0]

@@ -34,7 +34,7 @@ def _start_wan_job(qtbot, window, sample_image, fal, chains: int = 1):
     """A WAN job whose last chain renders at fal (held there) once the others finished."""
     load_input(qtbot, window, sample_image)
     qtbot.waitUntil(lambda: window.studio_page.fal_ready is True, timeout=WAIT_MS)
-    fill_form(window, "the beam sweeps the bay", chains, WAN, model="wan")
+    fill_form(qtbot, window, "the beam sweeps the bay", chains, WAN, model="wan")
     fal.plan = JobPlan(hold=chains == 1)
     window.studio_page.generate()
     # Each chain is submitted once the one before has finished: hold from the last one on.
@@ -178,7 +178,7 @@ def test_the_queue_row_and_tile_say_where_a_clip_is_at_fal(
 ):
     load_input(qtbot, window, sample_image)
     qtbot.waitUntil(lambda: window.studio_page.fal_ready is True, timeout=WAIT_MS)
-    fill_form(window, "the beam sweeps the bay", 2, WAN, model="wan")
+    fill_form(qtbot, window, "the beam sweeps the bay", 2, WAN, model="wan")
     fal.plan = JobPlan(queued_polls=2, hold=True)  # one ahead, then next in line, then held
     window.studio_page.generate()
     qtbot.waitUntil(lambda: bool(jobs(window)), timeout=WAIT_MS)

@@ -28,7 +28,7 @@ def fal(monkeypatch) -> Iterator:
 
 def _planned(qtbot, window, sample_image, chains: int = 3):
     load_input(qtbot, window, sample_image)
-    fill_form(window, ACTION, chains, TINY_LOCAL)
+    fill_form(qtbot, window, ACTION, chains, TINY_LOCAL)
     board = window.studio_page.storyboard
     qtbot.waitUntil(lambda: len(board.cards) == chains, timeout=WAIT_MS)
     return board
